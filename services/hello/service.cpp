@@ -1,0 +1,8 @@
+#include <iostream>
+#include <os>
+
+int main()
+{
+  std::cout << "Hello world\n";
+  os::shutdown();
+}

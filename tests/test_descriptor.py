@@ -1,0 +1,175 @@
+"""The front end: service.toml validation, defaults and path resolution."""
+
+from pathlib import Path
+
+import pytest
+
+from conftest import write_service
+from ukbuild.descriptor import load_project, load_service
+from ukbuild.errors import DescriptorError
+
+GOOD = """
+[service]
+name = "echo"
+description = "Echo - OS included"
+version = "1.2.3"
+
+[platform]
+package = "ukbase/0.1.0"
+stdout = ["default_stdout"]
+
+[build]
+sources = ["src/*.cpp", "src/*.c"]
+include_dirs = ["include"]
+defines = { GREETING = '"hi"', VERBOSE = true, QUIET = false, LEVEL = 3 }
+cxxflags = ["-Wall"]
+std = "c++20"
+build_type = "Debug"
+requires = ["checksum/1.0.0"]
+
+[vm]
+memory = 64
+cpus = 2
+accel = "tcg"
+cmdline = "a b"
+
+[test]
+expect = ["Hello", "status 0"]
+exit_status = 0
+timeout = 12.5
+"""
+
+FILES = {"src/main.cpp": "int main(){}\n", "src/util.c": "int x;\n", "include/echo.h": "\n"}
+
+
+def test_a_full_descriptor_resolves(project):
+    folder = write_service(project, "echo", GOOD, FILES)
+    s = load_service(folder)
+    assert s.name == "echo" and s.description == "Echo - OS included" and s.version == "1.2.3"
+    assert [p.relative_to(folder).as_posix() for p in s.build.sources] == ["src/main.cpp", "src/util.c"]
+    assert s.build.include_dirs == (folder / "include",)
+    assert dict(s.build.defines) == {"GREETING": '"hi"', "VERBOSE": None, "LEVEL": "3"}
+    assert s.build.std == "c++20" and s.build.build_type == "Debug"
+    assert s.build.requires == ("checksum/1.0.0",)
+    assert (s.vm.memory, s.vm.cpus, s.vm.accel, s.vm.cmdline) == (64, 2, "tcg", "a b")
+    assert s.test.expect == ("Hello", "status 0") and s.test.timeout == 12.5
+    assert s.recipe is None
+
+
+def test_defaults_are_filled_in(project):
+    folder = write_service(project, "hello", "", {"service.cpp": "int main(){}\n"})
+    s = load_service(folder)
+    assert s.name == "hello" and s.description == "hello"
+    assert s.platform.package == "ukbase/0.1.0" and s.platform.stdout == ("default_stdout",)
+    assert s.build.sources == (folder / "service.cpp",)
+    assert (s.build.std, s.build.build_type) == ("c++17", "Release")
+    assert (s.vm.memory, s.vm.cpus, s.vm.accel, s.vm.boot) == (128, 1, "auto", "kernel")
+    assert (s.test.exit_status, s.test.timeout) == (0, 30.0)
+
+
+def test_a_service_recipe_is_found(project):
+    folder = write_service(project, "hello", "", {"service.cpp": "", "conanfile.py": "#\n"})
+    assert load_service(folder).recipe == folder / "conanfile.py"
+
+
+def error_of(project, toml, files=None, folder="svc"):
+    path = write_service(project, folder, toml, files or {"service.cpp": "int main(){}\n"})
+    with pytest.raises(DescriptorError) as err:
+        load_service(path)
+    message = str(err.value)
+    assert "\n" not in message, "an error is one line"
+    assert "service.toml" in message, "an error names the file"
+    return message
+
+
+@pytest.mark.parametrize("toml, key, expected", [
+    ("[service]\nnmae = 'x'\n", "service.nmae", "unknown key (expected one of: description, name, version)"),
+    ("[sevrice]\n", "sevrice", "unknown key"),
+    ("[service]\nname = 'Hello'\n", "service.name", "expected text matching ^[a-z][a-z0-9_-]*$, found 'Hello'"),
+    ("[build]\nsources = 'x.cpp'\n", "build.sources", "expected an array, found 'x.cpp' (a string)"),
+    ("[build]\ncxxflags = [3]\n", "build.cxxflags[0]", "expected a string, found 3 (an integer)"),
+    ("[build]\nbuild_type = 'release'\n", "build.build_type", "expected one of 'Release', 'Debug', found 'release'"),
+    ("[build]\nstd = 'c++98'\n", "build.std", "expected one of"),
+    ("[build]\nrequires = ['not a ref']\n", "build.requires[0]", "expected text matching"),
+    ("[build]\ndefines = { '9x' = 1 }\n", "build.defines", "invalid key name"),
+    ("[vm]\nmemory = 8\n", "vm.memory", "expected a value at least 16, found 8"),
+    ("[vm]\nmemory = '128'\n", "vm.memory", "expected an integer, found '128' (a string)"),
+    ("[vm]\naccel = 'hvf'\n", "vm.accel", "expected one of 'auto', 'kvm', 'tcg', found 'hvf'"),
+    ("[vm]\ncpus = true\n", "vm.cpus", "expected an integer, found True (a boolean)"),
+    ("[test]\ntimeout = 0\n", "test.timeout", "expected a value more than 0"),
+    ("[test]\nexpect = ['(']\n", "test.expect[0]", "expected a regular expression"),
+    ("[platform]\ndrivers = ['a', 'a']\n", "platform.drivers", "expected no repeated entries"),
+])
+def test_invalid_values_name_the_key_and_the_expectation(project, toml, key, expected):
+    message = error_of(project, toml)
+    assert f": {key}: " in message, message
+    assert expected in message, message
+
+
+def test_a_toml_syntax_error_names_line_and_column(project):
+    message = error_of(project, "[service]\nname = \"x\"\nversion = \n")
+    assert "service.toml:3:" in message and "invalid TOML" in message, message
+
+
+@pytest.mark.parametrize("toml, key", [
+    ("[build]\nmemdisk = 'disk'\n", "build.memdisk"),
+    ("[build]\nconfig = 'config.json'\n", "build.config"),
+    ("[image]\nformats = ['qcow2']\n", "image"),
+    ("[[vm.net]]\nmode = 'user'\n", "vm.net"),
+    ("[[vm.disk]]\nname = 'data'\nsource = 'data'\n", "vm.disk"),
+    ("[vm]\nboot = 'disk'\n", "vm.boot"),
+])
+def test_keys_not_implemented_yet_are_rejected_clearly(project, toml, key):
+    message = error_of(project, toml)
+    assert f": {key}: " in message and "not implemented yet" in message, message
+
+
+@pytest.mark.parametrize("toml, expected", [
+    ("[build]\nsources = ['../other/*.cpp']\n", "expected a glob inside the service folder"),
+    ("[build]\nsources = ['/etc/*.cpp']\n", "expected a glob inside the service folder"),
+    ("[build]\ninclude_dirs = ['../']\n", "leaves the service folder"),
+    ("[build]\ninclude_dirs = ['/usr/include']\n", "expected a path relative to the service folder"),
+    ("[build]\ninclude_dirs = ['missing']\n", "expected an existing folder"),
+    ("[build]\nsources = ['src/*.cpp']\n", "matches no file"),
+])
+def test_paths_must_stay_in_the_service_folder_and_exist(project, toml, expected):
+    assert expected in error_of(project, toml)
+
+
+def test_a_symlink_out_of_the_folder_is_refused(project, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "evil.cpp").write_text("")
+    folder = write_service(project, "svc", "[build]\nsources = ['src/*.cpp']\n", {"x.cpp": ""})
+    (folder / "src").mkdir()
+    (folder / "src" / "evil.cpp").symlink_to(outside / "evil.cpp")
+    with pytest.raises(DescriptorError, match="leaves the service folder"):
+        load_service(folder)
+
+
+def test_a_glob_matching_a_non_source_is_an_error(project):
+    message = error_of(project, "[build]\nsources = ['*']\n", {"a.cpp": "", "notes.txt": ""})
+    assert "'notes.txt', which is not a source" in message
+
+
+def test_no_sources_at_all_is_an_error(project):
+    assert "no sources" in error_of(project, "", {"README": ""})
+
+
+def test_a_folder_name_that_is_no_service_name_needs_a_name(project):
+    assert "rename the folder or set [service] name" in error_of(project, "", folder="Bad Name")
+    folder = write_service(project, "Other_Name", "[service]\nname = 'ok'\n", {"a.cpp": ""})
+    assert load_service(folder).name == "ok"
+
+
+def test_two_services_with_one_name_are_an_error(project):
+    write_service(project, "a", "[service]\nname = 'same'\n", {"a.cpp": ""})
+    write_service(project, "b", "[service]\nname = 'same'\n", {"b.cpp": ""})
+    with pytest.raises(DescriptorError, match="the name 'same' is already used by"):
+        load_project(project)
+
+
+def test_the_repository_services_are_valid():
+    root = Path(__file__).resolve().parent.parent
+    names = {s.name for s in load_project(root).services}
+    assert {"hello", "wordfreq"} <= names

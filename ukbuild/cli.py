@@ -1,0 +1,93 @@
+"""``python -m ukbuild``: boot and check built services without doit.
+
+    python -m ukbuild test S     boot S headless, check [test]; vmrunner's exit status
+    python -m ukbuild run S      boot S with its serial port on this terminal
+    python -m ukbuild check      validate every services/*/service.toml
+
+Run at the project root (or give ``--root``). The service must have been
+built (``doit build:S``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import harness
+from .descriptor import load_project
+from .errors import UkbuildError, display_path
+from .model import Service
+
+
+def _serial_rules(build_dir: Path) -> dict:
+    from .platform import load_platform
+
+    deps = json.loads((build_dir / "deps.json").read_text())
+    return load_platform(Path(deps["platform"]["folder"])).serial
+
+
+def _built(root: Path, service: Service) -> tuple[Path, dict]:
+    build_dir = root / "build" / service.name
+    run_sh = build_dir / "run.sh"
+    if not run_sh.is_file() or not (build_dir / "deps.json").is_file():
+        raise UkbuildError(f"{display_path(run_sh)} is missing: build the service first "
+                           f"(doit build:{service.name})")
+    return run_sh, _serial_rules(build_dir)
+
+
+def run_test(root: Path, service: Service, echo=None) -> tuple[int, str]:
+    """Boot ``service`` headless and check it: (vmrunner status, reason)."""
+    try:
+        run_sh, rules = _built(root, service)
+    except UkbuildError as err:
+        return harness.BOOT_FAILED, str(err)
+    outcome = harness.test(run_sh, rules, service.test.expect, service.test.exit_status,
+                           service.test.timeout, echo=echo)
+    return outcome.status, outcome.message
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ukbuild", description=__doc__.split("\n")[0])
+    parser.add_argument("--root", default=".", help="the project folder (default: .)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, help_text in (("test", "boot a service headless and check [test]"),
+                            ("run", "boot a service with its serial port on this terminal")):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("service")
+    sub.add_parser("check", help="validate every service descriptor")
+    args = parser.parse_args(argv)
+    root = Path(args.root).resolve()
+
+    try:
+        project = load_project(root)
+    except UkbuildError as err:
+        print(err, file=sys.stderr)
+        return harness.PARSE_ERROR if args.command == "test" else err.status
+    if args.command == "check":
+        for service in project.services:
+            print(f"{service.name}: {display_path(service.descriptor)} is valid")
+        return 0
+    try:
+        service = project.service(args.service)
+    except UkbuildError as err:
+        print(err, file=sys.stderr)
+        return 2
+
+    if args.command == "test":
+        def echo(line):
+            print(line, flush=True)
+
+        status, message = run_test(root, service, echo=echo)
+        verdict = harness.MEANING.get(status, "failed")
+        print(f"test:{service.name}: {verdict} (status {status}): {message}",
+              file=sys.stderr if status else sys.stdout)
+        return status
+
+    try:
+        run_sh, rules = _built(root, service)
+    except UkbuildError as err:
+        print(err, file=sys.stderr)
+        return harness.BOOT_FAILED
+    return harness.interactive(run_sh, rules)

@@ -1,0 +1,361 @@
+"""The front end: service.toml text -> validated, resolved ``Service``.
+
+Reading is in two steps, so that the expensive one can be cached:
+
+1. ``read_descriptor``: TOML parsing and schema validation (the schema is
+   ``ukbuild/schema/service.schema.json``); the result is plain data.
+2. ``resolve_service``: defaults, paths made absolute and checked to stay in
+   the service folder, source globs expanded.
+
+Every problem raises ``DescriptorError``: one line naming the file, the key
+path and what was expected.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import DescriptorError
+from .model import (
+    DEFAULT_PLATFORM,
+    SOURCE_SUFFIXES,
+    BuildSpec,
+    Disk,
+    Net,
+    PlatformSpec,
+    Project,
+    Service,
+    TestSpec,
+    VmSpec,
+)
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DESCRIPTOR = "service.toml"
+NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
+DEFAULT_SOURCES = ("*.cpp", "*.cc", "*.cxx", "*.c", "src/**/*.cpp", "src/**/*.cc", "src/**/*.c")
+
+# Keys of the schema this version of ukbuild does not build yet. They are
+# rejected with a line saying so rather than silently ignored.
+NOT_IMPLEMENTED = {
+    ("build", "memdisk"): "[build] memdisk",
+    ("build", "config"): "[build] config",
+    ("image",): "[image]",
+    ("vm", "net"): "[[vm.net]]",
+    ("vm", "disk"): "[[vm.disk]]",
+}
+NOT_IMPLEMENTED_VALUES = {
+    ("vm", "boot"): {"disk"},
+}
+
+
+def key_path(parts) -> str:
+    """The TOML key path of a list of keys and indices: ``vm.net[0].mode``."""
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text
+
+
+@lru_cache(maxsize=1)
+def _validator():
+    import jsonschema  # imported only when a descriptor has to be validated
+
+    schema = json.loads((Path(__file__).parent / "schema" / "service.schema.json").read_text())
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def _describe(value) -> str:
+    kinds = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+             list: "an array", dict: "a table"}
+    kind = kinds.get(type(value), type(value).__name__)
+    if isinstance(value, (dict, list)):
+        return kind
+    return f"{value!r} ({kind})"
+
+
+_TYPE_NAMES = {"string": "a string", "integer": "an integer", "number": "a number",
+               "boolean": "a boolean", "array": "an array", "object": "a table"}
+
+
+def _schema_message(error) -> tuple[str, str]:
+    """(key path, expectation) for a jsonschema ValidationError."""
+    path = list(error.absolute_path)
+    kind = error.validator
+    value = error.instance
+    if kind == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = sorted(set(value) - set(allowed))
+        return key_path(path + [extra[0]]), (
+            f"unknown key (expected one of: {', '.join(allowed)})")
+    if kind == "required":
+        missing = [k for k in error.validator_value if k not in value]
+        return key_path(path + [missing[0]]), "missing (this key is required)"
+    if kind == "type":
+        wanted = error.validator_value
+        wanted = [wanted] if isinstance(wanted, str) else wanted
+        names = " or ".join(_TYPE_NAMES[w] for w in wanted)
+        return key_path(path), f"expected {names}, found {_describe(value)}"
+    if kind == "enum":
+        options = ", ".join(repr(v) for v in error.validator_value)
+        return key_path(path), f"expected one of {options}, found {_describe(value)}"
+    if kind == "pattern" and "propertyNames" in error.schema_path:
+        return key_path(path), (
+            f"invalid key name {value!r} (expected text matching {error.validator_value})")
+    if kind == "pattern":
+        return key_path(path), (
+            f"expected text matching {error.validator_value}, found {_describe(value)}")
+    if kind == "propertyNames":
+        return key_path(path), f"invalid key name: {error.message}"
+    if kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        words = {"minimum": "at least", "exclusiveMinimum": "more than",
+                 "maximum": "at most", "exclusiveMaximum": "less than"}
+        return key_path(path), (
+            f"expected a value {words[kind]} {error.validator_value}, found {_describe(value)}")
+    if kind == "minItems":
+        return key_path(path), f"expected at least {error.validator_value} entries, found none"
+    if kind == "minLength":
+        return key_path(path), "expected a non-empty string"
+    if kind == "uniqueItems":
+        return key_path(path), "expected no repeated entries"
+    return key_path(path), error.message
+
+
+def parse_toml(path: Path) -> dict:
+    """Read a TOML file; a syntax error names its line and column."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise DescriptorError(path, "", "file not found") from None
+    except UnicodeDecodeError as err:
+        raise DescriptorError(path, "", f"expected UTF-8 text ({err.reason} at byte {err.start})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        message = str(err)
+        match = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        if match:
+            message = message[: match.start()].strip()
+            raise DescriptorError(
+                f"{path}:{match.group(1)}:{match.group(2)}", "",
+                f"invalid TOML: {message}") from None
+        raise DescriptorError(path, "", f"invalid TOML: {message}") from None
+
+
+def read_descriptor(path: Path) -> dict:
+    """Parse and validate one service.toml; return its data."""
+    data = parse_toml(path)
+    error = _first_error(data)
+    if error is not None:
+        key, expected = _schema_message(error)
+        raise DescriptorError(path, key, expected)
+    for keys, label in NOT_IMPLEMENTED.items():
+        if _lookup(data, keys) is not None:
+            raise DescriptorError(path, key_path(keys),
+                                  f"{label} is not implemented yet in this version of ukbuild")
+    for keys, values in NOT_IMPLEMENTED_VALUES.items():
+        value = _lookup(data, keys)
+        if value in values:
+            raise DescriptorError(path, key_path(keys),
+                                  f"{value!r} is not implemented yet in this version of ukbuild")
+    return data
+
+
+def _first_error(data):
+    errors = list(_validator().iter_errors(data))
+    if not errors:
+        return None
+    import jsonschema
+
+    return jsonschema.exceptions.best_match(errors)
+
+
+def _lookup(data: dict, keys):
+    for key in keys:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+class _Resolver:
+    """Turns relative paths of one descriptor into checked absolute paths."""
+
+    def __init__(self, folder: Path, descriptor: Path):
+        self.folder = folder
+        self.real = folder.resolve()
+        self.descriptor = descriptor
+
+    def error(self, keys, expected: str) -> DescriptorError:
+        return DescriptorError(self.descriptor, key_path(keys), expected)
+
+    def inside(self, keys, text: str) -> Path:
+        if os.path.isabs(text):
+            raise self.error(keys, f"expected a path relative to the service folder, found {text!r}")
+        path = Path(os.path.normpath(self.folder / text))
+        try:
+            path.resolve().relative_to(self.real)
+        except ValueError:
+            raise self.error(keys, f"{text!r} leaves the service folder") from None
+        return path
+
+    def existing(self, keys, text: str, kind: str) -> Path:
+        path = self.inside(keys, text)
+        ok = path.is_dir() if kind == "folder" else path.is_file()
+        if not ok:
+            raise self.error(keys, f"expected an existing {kind}, found nothing at {text!r}")
+        return path
+
+    def glob(self, keys, pattern: str, required: bool) -> list[Path]:
+        if os.path.isabs(pattern) or ".." in Path(pattern).parts:
+            raise self.error(keys, f"expected a glob inside the service folder, found {pattern!r}")
+        found = []
+        for path in sorted(self.folder.glob(pattern)):
+            if not path.is_file():
+                continue
+            self.inside(keys, path.relative_to(self.folder).as_posix())
+            if path.suffix not in SOURCE_SUFFIXES:
+                if not required:
+                    continue
+                raise self.error(keys, (
+                    f"{pattern!r} matches {path.relative_to(self.folder).as_posix()!r}, "
+                    f"which is not a source (expected {' '.join(SOURCE_SUFFIXES)})"))
+            found.append(Path(os.path.normpath(path)))
+        if required and not found:
+            raise self.error(keys, f"the glob {pattern!r} matches no file")
+        return found
+
+
+def resolve_service(folder: Path, descriptor: Path, data: dict) -> Service:
+    """Fill in defaults and resolve every path of validated descriptor data."""
+    res = _Resolver(folder, descriptor)
+    sect = lambda name: data.get(name, {})  # noqa: E731
+
+    svc = sect("service")
+    name = svc.get("name", folder.name)
+    if "name" not in svc and not NAME_RE.match(name):
+        raise res.error(["service", "name"], (
+            f"the folder name {name!r} is not a service name ([a-z][a-z0-9_-]*); "
+            "rename the folder or set [service] name"))
+
+    plat = sect("platform")
+    platform = PlatformSpec(
+        package=plat.get("package", DEFAULT_PLATFORM),
+        stdout=tuple(plat.get("stdout", ("default_stdout",))),
+        drivers=tuple(plat.get("drivers", ())),
+        plugins=tuple(plat.get("plugins", ())),
+    )
+
+    b = sect("build")
+    sources: list[Path] = []
+    if "sources" in b:
+        for i, pattern in enumerate(b["sources"]):
+            sources += res.glob(["build", "sources", i], pattern, required=True)
+    else:
+        for pattern in DEFAULT_SOURCES:
+            sources += res.glob(["build", "sources"], pattern, required=False)
+        if not sources:
+            raise res.error(["build", "sources"], (
+                "no sources: none given, and the defaults "
+                f"({', '.join(DEFAULT_SOURCES)}) match no file"))
+    sources = list(dict.fromkeys(sources))  # two globs may match one file
+    defines = []
+    for key, value in b.get("defines", {}).items():
+        if value is True:
+            defines.append((key, None))
+        elif value is False:
+            continue
+        else:
+            defines.append((key, str(value)))
+    build = BuildSpec(
+        sources=tuple(sources),
+        include_dirs=tuple(res.existing(["build", "include_dirs", i], d, "folder")
+                           for i, d in enumerate(b.get("include_dirs", ()))),
+        defines=tuple(defines),
+        cxxflags=tuple(b.get("cxxflags", ())),
+        std=b.get("std", "c++17"),
+        build_type=b.get("build_type", "Release"),
+        requires=tuple(b.get("requires", ())),
+    )
+
+    v = sect("vm")
+    vm = VmSpec(
+        memory=int(v.get("memory", 128)),
+        cpus=int(v.get("cpus", 1)),
+        accel=v.get("accel", "auto"),
+        boot=v.get("boot", "kernel"),
+        cmdline=v.get("cmdline", ""),
+        nets=tuple(Net(**{**n, "forward": tuple(n.get("forward", ()))}) for n in v.get("net", ())),
+        disks=tuple(
+            Disk(**{**d, "source": res.inside(["vm", "disk", i, "source"], d["source"])})
+            for i, d in enumerate(v.get("disk", ()))),
+    )
+
+    t = sect("test")
+    test = TestSpec(
+        expect=tuple(t.get("expect", ())),
+        exit_status=int(t.get("exit_status", 0)),
+        timeout=float(t.get("timeout", 30)),
+    )
+    for i, pattern in enumerate(test.expect):
+        try:
+            re.compile(pattern)
+        except re.error as err:
+            raise res.error(["test", "expect", i], f"expected a regular expression: {err}") from None
+
+    recipe = folder / "conanfile.py"
+    return Service(
+        name=name,
+        folder=folder,
+        descriptor=descriptor,
+        description=svc.get("description", name),
+        version=svc.get("version", "0.0.0"),
+        platform=platform,
+        build=build,
+        image_formats=tuple(sect("image").get("formats", ())),
+        vm=vm,
+        test=test,
+        recipe=recipe if recipe.is_file() else None,
+    )
+
+
+def load_service(folder: Path) -> Service:
+    """Read, validate and resolve the service in ``folder``."""
+    descriptor = folder / DESCRIPTOR
+    return resolve_service(folder, descriptor, read_descriptor(descriptor))
+
+
+def service_folders(root: Path) -> list[Path]:
+    """The folders under ``root/services`` that hold a service.toml."""
+    services = root / "services"
+    if not services.is_dir():
+        return []
+    return sorted(p.parent for p in services.glob(f"*/{DESCRIPTOR}"))
+
+
+def load_project(root: Path) -> Project:
+    """Every service of the project at ``root``; names must be unique."""
+    root = Path(os.path.abspath(root))
+    services = [load_service(folder) for folder in service_folders(root)]
+    seen: dict[str, Service] = {}
+    for service in services:
+        other = seen.get(service.name)
+        if other is not None:
+            raise DescriptorError(service.descriptor, "service.name", (
+                f"the name {service.name!r} is already used by {other.descriptor}"))
+        seen[service.name] = service
+    recipes = tuple(sorted(p.parent for p in (root / "recipes").glob("*/conanfile.py")))
+    return Project(root=root, services=tuple(services), recipes=recipes)

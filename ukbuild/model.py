@@ -1,0 +1,129 @@
+"""The validated, resolved form of a service descriptor.
+
+A ``Service`` is what every stage works from: each path absolute and inside
+the service folder, each default filled in. It is built by
+``ukbuild.descriptor`` from ``service.toml`` and never from anything else,
+so a stage can trust every field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_PLATFORM = "ukbase/0.1.0"
+SOURCE_SUFFIXES = (".cpp", ".cc", ".cxx", ".c", ".S", ".asm")
+CXX_SUFFIXES = (".cpp", ".cc", ".cxx")
+
+
+@dataclass(frozen=True)
+class PlatformSpec:
+    """[platform]: the package to link against and what to take from it."""
+
+    package: str = DEFAULT_PLATFORM
+    stdout: tuple[str, ...] = ("default_stdout",)
+    drivers: tuple[str, ...] = ()
+    plugins: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.package.split("/", 1)[0]
+
+
+@dataclass(frozen=True)
+class BuildSpec:
+    """[build]: sources and how to compile them."""
+
+    sources: tuple[Path, ...]
+    include_dirs: tuple[Path, ...] = ()
+    defines: tuple[tuple[str, str | None], ...] = ()
+    cxxflags: tuple[str, ...] = ()
+    std: str = "c++17"
+    build_type: str = "Release"
+    requires: tuple[str, ...] = ()
+    memdisk: Path | None = None
+    config: Path | None = None
+
+
+@dataclass(frozen=True)
+class Net:
+    """One [[vm.net]] entry."""
+
+    mode: str = "user"
+    forward: tuple[str, ...] = ()
+    mac: str = ""
+    tap: str = ""
+    bridge: str = ""
+
+
+@dataclass(frozen=True)
+class Disk:
+    """One [[vm.disk]] entry."""
+
+    name: str
+    source: Path
+    size: int | None = None
+    format: str = "qcow2"
+    interface: str = "virtio"
+    readonly: bool = False
+
+
+@dataclass(frozen=True)
+class VmSpec:
+    """[vm]: the virtual machine the service runs in."""
+
+    memory: int = 128
+    cpus: int = 1
+    accel: str = "auto"
+    boot: str = "kernel"
+    cmdline: str = ""
+    nets: tuple[Net, ...] = ()
+    disks: tuple[Disk, ...] = ()
+
+
+@dataclass(frozen=True)
+class TestSpec:
+    """[test]: what a headless boot must show."""
+
+    expect: tuple[str, ...] = ()
+    exit_status: int = 0
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class Service:
+    """A service: its folder, its descriptor and everything resolved from it."""
+
+    name: str
+    folder: Path
+    descriptor: Path
+    build: BuildSpec
+    description: str = ""
+    version: str = "0.0.0"
+    platform: PlatformSpec = field(default_factory=PlatformSpec)
+    image_formats: tuple[str, ...] = ()
+    vm: VmSpec = field(default_factory=VmSpec)
+    test: TestSpec = field(default_factory=TestSpec)
+    recipe: Path | None = None  # the service's own conanfile.py, if any
+
+    def relative(self, path: Path) -> str:
+        """``path`` relative to the service folder, with forward slashes."""
+        return path.relative_to(self.folder).as_posix()
+
+
+@dataclass(frozen=True)
+class Project:
+    """A folder holding ``services/`` and, optionally, ``recipes/``."""
+
+    root: Path
+    services: tuple[Service, ...]
+    recipes: tuple[Path, ...] = ()  # folders holding a conanfile.py
+
+    def service(self, name: str) -> Service:
+        for service in self.services:
+            if service.name == name:
+                return service
+        from .errors import UkbuildError
+
+        known = ", ".join(s.name for s in self.services) or "none"
+        raise UkbuildError(f"unknown service '{name}' (services here: {known})")

@@ -1,0 +1,49 @@
+"""Generated files (launch scripts, conanfiles, domain XML) from the jinja2
+templates in ``ukbuild/templates``. Quoting is the templates' business:
+``shquote`` for shell words, autoescaping for XML."""
+
+from __future__ import annotations
+
+import shlex
+from functools import lru_cache
+from pathlib import Path
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def option_groups(words):
+    """Group a command line as options with their values, for one per line."""
+    groups: list[list[str]] = []
+    for word in words:
+        if word.startswith("-") or not groups:
+            groups.append([word])
+        else:
+            groups[-1].append(word)
+    return groups
+
+
+@lru_cache(maxsize=1)
+def environment():
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("xml", "xml.j2"),
+                                            default_for_string=False),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["shquote"] = lambda word: shlex.quote(str(word))
+    env.filters["pairs"] = option_groups
+    env.filters["pyrepr"] = repr
+    return env
+
+
+def render(template: str, **context) -> str:
+    return environment().get_template(template).render(**context)
+
+
+def template_path(template: str) -> Path:
+    return TEMPLATES / template

@@ -1,0 +1,288 @@
+"""The doit task graph (SPEC section 3). The only module that knows doit.
+
+For each service S, under ``build/S/``:
+
+    recipes ─► deps:S ─► compile:S ─► link:S ─► build:S ─► run:S / test:S
+                    └──────────────► launch:S ─┘
+
+Each task declares what it reads (file_dep, and one ``config_changed`` of
+the descriptor fields it uses) and what it writes (targets), so doit skips
+it when nothing changed. Compilation is one task per service whose action
+rebuilds exactly the stale objects (``ukbuild.actions.compile``): doit's
+per-task cost is paid per service, not per source file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+from doit.exceptions import TaskFailed
+from doit.tools import config_changed
+
+from . import conan, harness
+from .actions import compile as compile_action
+from .actions import deps as deps_action
+from .actions import link as link_action
+from .errors import UkbuildError
+from .model import Project, Service
+from .render import template_path
+from .stages import compile as compile_stage
+
+DEP_FILE = ".ukbuild/doit.db"
+
+
+def doit_config() -> dict:
+    return {
+        "default_tasks": ["build"],
+        "backend": "sqlite3",
+        "dep_file": DEP_FILE,
+        "subtasks": True,  # `doit list` names every service's tasks
+        "action_string_formatting": "new",
+    }
+
+
+def jobs_from_argv(argv) -> int:
+    """doit's ``-n N`` / ``--process=N``: how many compilations may run at once."""
+    for i, word in enumerate(argv):
+        value = None
+        if word in ("-n", "--process") and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif word.startswith("--process="):
+            value = word.split("=", 1)[1]
+        elif word.startswith("-n") and word[2:].isdigit():
+            value = word[2:]
+        if value is not None and value.isdigit():
+            return max(1, int(value))
+    return 1
+
+
+def user_errors(func):
+    """Report a UkbuildError from an action as doit's failure, one line."""
+    def action(*args, **kwargs):
+        try:
+            result = func(*args, **kwargs)
+        except UkbuildError as err:
+            return TaskFailed(str(err))
+        return result
+    action.__name__ = func.__name__
+    action.__doc__ = func.__doc__
+    return action
+
+
+class ServiceTasks:
+    """The tasks of one service."""
+
+    def __init__(self, project: Project, service: Service, jobs: int = 1):
+        self.root = project.root
+        self.service = service
+        self.jobs = jobs
+        self.dir = project.root / "build" / service.name
+        self.state_dir = project.root / ".ukbuild"
+        self.deps_json = self.dir / "deps.json"
+        self.elf = self.dir / f"{service.name}.elf.bin"
+        self.kernel = self.dir / f"{service.name}.kernel"
+        self.run_sh = self.dir / "run.sh"
+
+    @property
+    def objects(self) -> list[Path]:
+        objs = [compile_stage.object_path(self.service, self.dir, s)
+                for s in self.service.build.sources]
+        return objs + [compile_stage.service_info_object(self.dir)]
+
+    # -- deps -------------------------------------------------------------
+    def deps(self) -> dict:
+        s = self.service
+        file_dep = [str(self.root / "build" / "recipes.json"),
+                    str(template_path("conanfile.py.j2")), str(template_path("host-profile.j2"))]
+        if s.recipe:
+            file_dep.append(str(s.recipe))
+        targets = [str(self.deps_json)]
+        if not s.recipe:
+            targets.append(str(deps_action.generated_conanfile(s, self.dir)))
+        config = {"package": s.platform.package, "requires": list(s.build.requires),
+                  "build_type": s.build.build_type, "std": s.build.std,
+                  "name": s.name, "version": s.version}
+
+        @user_errors
+        def resolve():
+            deps_action.resolve(self.root, s, self.dir, self.state_dir)
+
+        return {
+            "name": s.name,
+            "doc": f"resolve the platform and requirements of {s.name} with conan",
+            "actions": [resolve],
+            "file_dep": file_dep,
+            "targets": targets,
+            "uptodate": [config_changed(config),
+                         lambda: deps_action.executables_unchanged(self.deps_json)],
+            "clean": True,
+        }
+
+    # -- compile ----------------------------------------------------------
+    def compile(self) -> dict:
+        s = self.service
+        b = s.build
+        config = {"sources": [str(p) for p in b.sources],
+                  "include_dirs": [str(p) for p in b.include_dirs],
+                  "defines": [list(d) for d in b.defines], "cxxflags": list(b.cxxflags),
+                  "std": b.std, "build_type": b.build_type,
+                  "name": s.name, "description": s.description}
+        objects = self.objects
+
+        @user_errors
+        def compile_objects():
+            deps, tools = deps_action.load(self.deps_json)
+            platform = _platform(deps.platform.folder)
+            units = compile_stage.units(s, platform, deps, self.root, self.dir)
+            context = json.dumps({"packages": [p.id for p in (deps.platform, *deps.requires)],
+                                  "tools": tools.get("versions", {})}, sort_keys=True)
+            try:
+                compile_action.compile_units(units, context, self.dir, jobs=self.jobs)
+            except compile_action.CompileFailed as err:
+                return TaskFailed(compile_action.failure_message(err))
+
+        return {
+            "name": s.name,
+            "doc": f"compile the sources of {s.name}, one object each",
+            "actions": [compile_objects],
+            "file_dep": [str(self.deps_json)],
+            "targets": [str(o) for o in objects],
+            "uptodate": [config_changed(config),
+                         lambda: compile_action.outputs_current(self.dir, objects)],
+            "clean": True,
+        }
+
+    # -- link -------------------------------------------------------------
+    def link(self) -> dict:
+        s = self.service
+        objects = self.objects
+        config = {"stdout": list(s.platform.stdout), "drivers": list(s.platform.drivers),
+                  "plugins": list(s.platform.plugins), "objects": [str(o) for o in objects]}
+
+        @user_errors
+        def link():
+            deps, _ = deps_action.load(self.deps_json)
+            platform = _platform(deps.platform.folder)
+            link_action.link(s, platform, deps, objects, self.elf, self.kernel)
+
+        return {
+            "name": s.name,
+            "doc": f"link {s.name} against its platform: {self.elf.name}, {self.kernel.name}",
+            "actions": [link],
+            "file_dep": [str(o) for o in objects] + [str(self.deps_json)],
+            "targets": [str(self.elf), str(self.kernel)],
+            "uptodate": [config_changed(config)],
+            "clean": True,
+        }
+
+    # -- launch -----------------------------------------------------------
+    def launch(self) -> dict:
+        s = self.service
+        config = {"vm": repr(s.vm), "name": s.name}
+
+        @user_errors
+        def write_launch():
+            from .actions import launch as launch_action
+
+            deps, _ = deps_action.load(self.deps_json)
+            launch_action.write_run_sh(s, _platform(deps.platform.folder), self.dir, self.kernel)
+
+        return {
+            "name": s.name,
+            "doc": f"write the launch targets of {s.name} (run.sh)",
+            "actions": [write_launch],
+            "file_dep": [str(self.deps_json), str(template_path("run.sh.j2"))],
+            "targets": [str(self.run_sh)],
+            "uptodate": [config_changed(config)],
+            "clean": True,
+        }
+
+    # -- build, run, test -------------------------------------------------
+    def build(self) -> dict:
+        name = self.service.name
+
+        def remove_build_dir():
+            import shutil
+
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+        return {
+            "name": name,
+            "doc": f"build everything of {name}",
+            "actions": None,
+            "task_dep": [f"link:{name}", f"launch:{name}"],
+            "clean": [remove_build_dir],
+        }
+
+    def run(self) -> dict:
+        name = self.service.name
+        return {  # "run" is doit's own command: run:S are tasks of their own
+            "basename": f"run:{name}",
+            "doc": f"boot {name} with its serial port on this terminal",
+            "actions": [[sys.executable, "-m", "ukbuild", "run", name]],
+            "task_dep": [f"build:{name}"],
+            "uptodate": [False],
+            "io": {"capture": False},
+        }
+
+    def test(self) -> dict:
+        name = self.service.name
+
+        def boot_and_check():
+            from .cli import run_test
+
+            status, message = run_test(self.root, self.service, echo=print)
+            if status != harness.PASS:
+                return TaskFailed(f"test:{name} failed with status {status} "
+                                  f"({harness.MEANING.get(status, 'failed')}): {message}")
+
+        return {
+            "name": name,
+            "doc": f"boot {name} headless and check its [test] expectations",
+            "actions": [boot_and_check],
+            "task_dep": [f"build:{name}"],
+            "uptodate": [False],
+        }
+
+
+@lru_cache(maxsize=None)
+def _platform(folder: Path):
+    from .platform import load_platform
+
+    return load_platform(folder)
+
+
+def recipes_task(root: Path) -> dict:
+    """Export the recipes (the project's and ukbuild's) when they change."""
+    stamp = root / "build" / "recipes.json"
+    files = [str(f) for folder in conan.recipe_folders(root).values()
+             for f in conan.recipe_files(folder)]
+
+    @user_errors
+    def export():
+        from .fsutil import write_if_changed
+
+        refs = conan.export_all(root)
+        write_if_changed(stamp, json.dumps(refs, indent=2, sort_keys=True) + "\n")
+
+    return {
+        "doc": "export the conan recipes under recipes/ (the project's and ukbuild's)",
+        "actions": [export],
+        "file_dep": files,
+        "targets": [str(stamp)],
+        "clean": True,
+    }
+
+
+def service_tasks(project: Project, kind: str, jobs: int = 1):
+    """doit subtasks ``kind:S`` for every service."""
+    for service in project.services:
+        yield getattr(ServiceTasks(project, service, jobs), kind)()
+
+
+def ensure_state_dir(root: Path) -> None:
+    os.makedirs(root / ".ukbuild", exist_ok=True)
