@@ -332,10 +332,49 @@ def resolve_service(folder: Path, descriptor: Path, data: dict) -> Service:
     )
 
 
-def load_service(folder: Path) -> Service:
+def load_service(folder: Path, cache: "DescriptorCache | None" = None) -> Service:
     """Read, validate and resolve the service in ``folder``."""
     descriptor = folder / DESCRIPTOR
-    return resolve_service(folder, descriptor, read_descriptor(descriptor))
+    data = cache.read(descriptor) if cache is not None else read_descriptor(descriptor)
+    return resolve_service(folder, descriptor, data)
+
+
+class DescriptorCache:
+    """Validated descriptor data, kept in ``.ukbuild/descriptors.json`` and
+    keyed by each file's size, mtime and inode, so that a build whose
+    descriptors did not change neither parses nor validates them again."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        schema = Path(__file__).parent / "schema" / "service.schema.json"
+        st = schema.stat()
+        self.version = f"{st.st_size}:{st.st_mtime_ns}:{sorted(NOT_IMPLEMENTED.values())}"
+        try:
+            stored = json.loads(path.read_text())
+            self.entries = stored["entries"] if stored.get("version") == self.version else {}
+        except (FileNotFoundError, ValueError, KeyError, TypeError):
+            self.entries = {}
+        self.changed = False
+
+    def read(self, descriptor: Path) -> dict:
+        try:
+            st = descriptor.stat()
+        except FileNotFoundError:
+            raise DescriptorError(descriptor, "", "file not found") from None
+        key = [st.st_size, st.st_mtime_ns, st.st_ino]
+        entry = self.entries.get(str(descriptor))
+        if entry is not None and entry[0] == key:
+            return entry[1]
+        data = read_descriptor(descriptor)
+        self.entries[str(descriptor)] = [key, data]
+        self.changed = True
+        return data
+
+    def save(self) -> None:
+        if self.changed:
+            from .fsutil import atomic_write
+
+            atomic_write(self.path, json.dumps({"version": self.version, "entries": self.entries}))
 
 
 def service_folders(root: Path) -> list[Path]:
@@ -346,10 +385,16 @@ def service_folders(root: Path) -> list[Path]:
     return sorted(p.parent for p in services.glob(f"*/{DESCRIPTOR}"))
 
 
-def load_project(root: Path) -> Project:
-    """Every service of the project at ``root``; names must be unique."""
+def load_project(root: Path, cache: bool = True) -> Project:
+    """Every service of the project at ``root``; names must be unique.
+
+    With ``cache``, validated descriptors are remembered in
+    ``.ukbuild/descriptors.json`` (see ``DescriptorCache``)."""
     root = Path(os.path.abspath(root))
-    services = [load_service(folder) for folder in service_folders(root)]
+    store = DescriptorCache(root / ".ukbuild" / "descriptors.json") if cache else None
+    services = [load_service(folder, store) for folder in service_folders(root)]
+    if store is not None:
+        store.save()
     seen: dict[str, Service] = {}
     for service in services:
         other = seen.get(service.name)

@@ -11,6 +11,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
+from . import doitdb
 from .descriptor import load_project
 from .errors import UkbuildError
 from .tasks import doit_config, ensure_state_dir, jobs_from_argv, recipes_task, service_tasks
@@ -25,10 +26,12 @@ ensure_state_dir(Path.cwd())
 @lru_cache(maxsize=1)
 def _project():
     try:
-        return load_project(Path.cwd())
+        project = load_project(Path.cwd())
     except UkbuildError as err:
         print(err, file=sys.stderr)
         sys.exit(err.status)
+    doitdb.attach(project.root)
+    return project
 
 
 def _tasks(kind: str):

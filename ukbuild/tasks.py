@@ -23,7 +23,7 @@ from pathlib import Path
 from doit.exceptions import TaskFailed
 from doit.tools import config_changed
 
-from . import conan, harness
+from . import conan, doitdb, harness
 from .actions import compile as compile_action
 from .actions import deps as deps_action
 from .actions import link as link_action
@@ -223,7 +223,8 @@ class ServiceTasks:
         return {  # "run" is doit's own command: run:S are tasks of their own
             "basename": f"run:{name}",
             "doc": f"boot {name} with its serial port on this terminal",
-            "actions": [[sys.executable, "-m", "ukbuild", "run", name]],
+            # the project is free for rebuilds while the service runs
+            "actions": [doitdb.release, [sys.executable, "-m", "ukbuild", "run", name]],
             "task_dep": [f"build:{name}"],
             "uptodate": [False],
             "io": {"capture": False},

@@ -1,0 +1,80 @@
+"""Helpers for end-to-end tests: temporary projects built with the real
+tools, and what a doit run did."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+# One conan home for the whole suite (the repository's own), so that the
+# platform package is built once.
+CONAN_HOME = REPO / ".ukbuild" / "conan"
+
+
+@dataclass
+class Run:
+    status: int
+    out: str
+    err: str
+    ran: list[str]        # tasks doit executed
+    trace: list[str]      # tools ukbuild ran: "<kind> <what>"
+
+    def traced(self, kind: str) -> list[str]:
+        return [line.split(" ", 1)[1] for line in self.trace if line.split(" ", 1)[0] == kind]
+
+    def __str__(self) -> str:
+        return f"status {self.status}\n--- stdout\n{self.out}\n--- stderr\n{self.err}"
+
+
+def environment(trace: Path | None = None) -> dict:
+    env = dict(os.environ)
+    env["UKBUILD_CONAN_HOME"] = str(CONAN_HOME)
+    env.pop("UKBUILD_TRACE", None)
+    if trace is not None:
+        env["UKBUILD_TRACE"] = str(trace)
+    bin_dir = str(Path(sys.executable).parent)
+    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    return env
+
+
+class Project:
+    """A project folder of its own, with copies of some example services."""
+
+    def __init__(self, root: Path, services=("hello",), dodo: bool = True):
+        self.root = root
+        (root / "services").mkdir(parents=True, exist_ok=True)
+        for name in services:
+            shutil.copytree(REPO / "services" / name, root / "services" / name)
+        if dodo:
+            (root / "dodo.py").write_text("from ukbuild.dodo import *  # noqa: F401,F403\n")
+        self.trace_file = root / "trace.log"
+
+    def path(self, relative: str) -> Path:
+        return self.root / relative
+
+    def run(self, *argv, timeout: float = 900) -> Run:
+        """Run a command in the project; collect doit's executed tasks and the trace."""
+        self.trace_file.unlink(missing_ok=True)
+        proc = subprocess.run(list(argv), cwd=self.root, env=environment(self.trace_file),
+                              capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+        ran = [line[3:].strip() for line in proc.stdout.splitlines() if line.startswith(".  ")]
+        trace = self.trace_file.read_text().splitlines() if self.trace_file.exists() else []
+        return Run(proc.returncode, proc.stdout, proc.stderr, ran, trace)
+
+    def doit(self, *args, timeout: float = 900) -> Run:
+        return self.run(sys.executable, "-m", "doit", *args, timeout=timeout)
+
+    def ukbuild(self, *args, timeout: float = 300) -> Run:
+        return self.run(sys.executable, "-m", "ukbuild", *args, timeout=timeout)
+
+    def edit(self, relative: str, old: str, new: str) -> None:
+        path = self.path(relative)
+        text = path.read_text()
+        assert old in text, f"{relative} has no {old!r}"
+        path.write_text(text.replace(old, new, 1))

@@ -1,0 +1,103 @@
+"""Incremental builds: what runs after each kind of change, read from doit's
+output and from ukbuild's trace of the tools it ran."""
+
+import os
+import time
+
+import pytest
+
+from support import Project
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    project = Project(tmp_path_factory.mktemp("caching"), services=("hello", "wordfreq"))
+    cold = project.doit()
+    assert cold.status == 0, cold
+    return project
+
+
+def settle(project):
+    """Build until nothing runs, so each test starts from an up-to-date tree."""
+    result = project.doit()
+    assert result.status == 0, result
+    return result
+
+
+def test_a_second_run_runs_nothing(project):
+    settle(project)
+    again = project.doit()
+    assert again.status == 0, again
+    assert again.ran == [], again
+    assert again.trace == [], "no compiler, conan, linker or QEMU on a no-op"
+
+
+def test_touching_a_file_runs_nothing(project):
+    settle(project)
+    source = project.path("services/wordfreq/src/count.cpp")
+    header = project.path("services/wordfreq/include/wordfreq.hpp")
+    later = time.time() + 5
+    for path in (source, header):
+        os.utime(path, (later, later))
+    result = project.doit()
+    assert result.status == 0, result
+    assert result.trace == [], result.trace
+
+
+def test_editing_one_source_recompiles_that_object_only(project):
+    settle(project)
+    project.edit("services/wordfreq/src/count.cpp", "++counts[word];", "counts[word] += 1;")
+    result = project.doit()
+    assert result.status == 0, result
+    compiled = result.traced("compile")
+    assert [os.path.basename(o) for o in compiled] == ["count.cpp.o"], compiled
+    assert result.traced("link") == [str(project.path("build/wordfreq/wordfreq.elf.bin"))]
+    assert not any("hello" in t for t in result.ran), result.ran
+    assert project.ukbuild("test", "wordfreq").status == 0
+
+
+def test_editing_a_header_recompiles_exactly_its_includers(project):
+    settle(project)
+    project.edit("services/wordfreq/include/wordfreq.hpp", "std::size_t top = 5;",
+                 "std::size_t top = 4;")
+    result = project.doit()
+    assert result.status == 0, result
+    compiled = sorted(os.path.basename(o) for o in result.traced("compile"))
+    # every source of wordfreq includes the header; hello and the service-info object do not
+    assert compiled == ["count.cpp.o", "main.cpp.o", "options.cpp.o"], compiled
+
+
+def test_a_comment_only_change_relinks_nothing(project):
+    settle(project)
+    project.edit("services/wordfreq/src/options.cpp", "namespace wordfreq {",
+                 "namespace wordfreq {  // options")
+    result = project.doit()
+    assert result.status == 0, result
+    assert [os.path.basename(o) for o in result.traced("compile")] == ["options.cpp.o"]
+    assert result.traced("link") == [], "an object that comes out identical does not relink"
+
+
+def test_changing_cxxflags_rebuilds_that_service_only(project):
+    settle(project)
+    project.edit("services/wordfreq/service.toml", 'std = "c++17"',
+                 'std = "c++17"\ncxxflags = ["-Wextra"]')
+    result = project.doit()
+    assert result.status == 0, result
+    compiled = result.traced("compile")
+    assert compiled and all("/wordfreq/" in o for o in compiled), compiled
+    assert len([o for o in compiled if "/obj/" in o]) == 3
+    assert not any(t.endswith(":hello") for t in result.ran), result.ran
+
+
+def test_a_new_source_is_compiled_and_linked(project):
+    settle(project)
+    project.path("services/wordfreq/src/extra.cpp").write_text("int wordfreq_extra() { return 1; }\n")
+    result = project.doit()
+    assert result.status == 0, result
+    assert [os.path.basename(o) for o in result.traced("compile")] == ["extra.cpp.o"]
+    assert result.traced("link")
+    project.path("services/wordfreq/src/extra.cpp").unlink()
+    result = project.doit()
+    assert result.status == 0 and result.traced("compile") == [] and result.traced("link"), result

@@ -1,0 +1,99 @@
+"""Bad input and failing services: one clear line, the right status, nothing
+half-built."""
+
+import shutil
+
+import pytest
+
+from support import Project
+
+pytestmark = pytest.mark.e2e
+
+
+def test_an_invalid_descriptor_stops_doit_with_one_line(tmp_path):
+    project = Project(tmp_path, services=("hello",))
+    project.edit("services/hello/service.toml", "[build]", "[build]\nstd = 17")
+    result = project.doit()
+    assert result.status != 0
+    lines = result.err.strip().splitlines()
+    assert lines == ["services/hello/service.toml: build.std: expected a string, found 17 (an integer)"], result
+    assert "Traceback" not in result.out + result.err
+    assert not project.path("build").exists()
+    assert project.ukbuild("test", "hello").status == 73
+
+
+def test_a_failing_compile_shows_the_message_and_the_command(tmp_path):
+    project = Project(tmp_path, services=("hello", "wordfreq"))
+    project.edit("services/wordfreq/src/count.cpp", "++counts[word];", "++counts[word]")
+    result = project.doit()
+    assert result.status != 0
+    assert "count.cpp" in result.out and "error: expected ';'" in result.out, result
+    assert "command: " in result.out and " -c " in result.out
+    assert not project.path("build/wordfreq/wordfreq.elf.bin").exists()
+    # the other services still build with -c, and the good objects were kept
+    result = project.doit("-c")
+    assert result.status != 0
+    assert project.path("build/hello/hello.kernel").is_file()
+    assert project.path("build/wordfreq/obj/src/options.cpp.o").is_file() or \
+        project.path("build/wordfreq/obj/src/main.cpp.o").is_file()
+
+
+SERVICE = """
+[service]
+description = "status check"
+[build]
+sources = ["service.cpp"]
+[test]
+expect = {expect}
+exit_status = {status}
+timeout = {timeout}
+"""
+
+
+def failing(tmp_path, code, expect='["ready"]', status=0, timeout=20):
+    project = Project(tmp_path, services=())
+    folder = project.path("services/probe")
+    folder.mkdir(parents=True)
+    (folder / "service.toml").write_text(SERVICE.format(expect=expect, status=status, timeout=timeout))
+    (folder / "service.cpp").write_text(code)
+    built = project.doit()
+    assert built.status == 0, built
+    return project
+
+
+MAIN = '#include <os>\n#include <cstdio>\n'
+
+
+@pytest.mark.parametrize("code, expect, status, wanted, message", [
+    (MAIN + 'int main(){ std::puts("ready"); return 0; }', '["ready"]', 0, 0, "reported status 0"),
+    (MAIN + 'int main(){ std::puts("ready"); return 0; }', '["ready", "never"]', 0, 68, "expected 'never'"),
+    (MAIN + 'int main(){ std::puts("ready"); return 3; }', '["ready"]', 0, 68, "reported status 3, expected 0"),
+    (MAIN + 'int main(){ std::puts("ready"); return 3; }', '["ready"]', 3, 0, "reported status 3"),
+    (MAIN + 'int main(){ std::puts("ready"); os::panic("on purpose"); }', '["ready"]', 0, 67, "on purpose"),
+    (MAIN + '#include <stdexcept>\nint main(){ std::puts("ready"); throw std::runtime_error("oops"); }',
+     '["ready"]', 0, 67, "panicked"),
+    (MAIN + 'void Service::start(){ std::puts("ready"); }', '["ready"]', 0, 66, "timed out after 3 s"),
+])
+def test_test_statuses_are_vmrunners(tmp_path, code, expect, status, wanted, message):
+    project = failing(tmp_path, code, expect, status, timeout=3 if wanted == 66 else 20)
+    result = project.ukbuild("test", "probe")
+    assert result.status == wanted, result
+    assert message in result.out + result.err, result
+    via_doit = project.doit("test:probe")
+    assert (via_doit.status == 0) == (wanted == 0), via_doit
+    if wanted:
+        assert f"failed with status {wanted}" in via_doit.out + via_doit.err, via_doit
+
+
+def test_a_qemu_that_cannot_start_is_a_boot_failure(tmp_path):
+    project = failing(tmp_path, MAIN + "int main(){ return 0; }")
+    project.path("build/probe/probe.kernel").unlink()
+    result = project.ukbuild("test", "probe")
+    assert result.status == 72, result
+    assert "QEMU exited with status" in result.err + result.out
+
+
+def test_testing_an_unbuilt_service_says_so(tmp_path):
+    project = Project(tmp_path, services=("hello",))
+    result = project.ukbuild("test", "hello")
+    assert result.status == 72 and "doit build:hello" in result.err, result
