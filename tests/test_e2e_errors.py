@@ -24,18 +24,24 @@ def test_an_invalid_descriptor_stops_doit_with_one_line(tmp_path):
 
 def test_a_failing_compile_shows_the_message_and_the_command(tmp_path):
     project = Project(tmp_path, services=("hello", "wordfreq"))
-    project.edit("services/wordfreq/src/count.cpp", "++counts[word];", "++counts[word]")
+    project.edit("services/wordfreq/src/options.cpp", "return options;", "return options")
     result = project.doit()
     assert result.status != 0
-    assert "count.cpp" in result.out and "error: expected ';'" in result.out, result
+    assert "options.cpp" in result.out and "error: expected ';'" in result.out, result
     assert "command: " in result.out and " -c " in result.out
+    assert "Traceback" not in result.out + result.err
     assert not project.path("build/wordfreq/wordfreq.elf.bin").exists()
-    # the other services still build with -c, and the good objects were kept
+    # with -c the other services still build
     result = project.doit("-c")
     assert result.status != 0
     assert project.path("build/hello/hello.kernel").is_file()
-    assert project.path("build/wordfreq/obj/src/options.cpp.o").is_file() or \
-        project.path("build/wordfreq/obj/src/main.cpp.o").is_file()
+    # the objects finished before the failure are kept: after the fix, only the
+    # failed source and the one not reached yet (the platform's) are compiled
+    project.edit("services/wordfreq/src/options.cpp", "return options", "return options;")
+    result = project.doit()
+    assert result.status == 0, result
+    compiled = [o.rsplit("/", 1)[1] for o in result.traced("compile")]
+    assert compiled == ["options.cpp.o", "service_name.o"], result.trace
 
 
 SERVICE = """

@@ -48,6 +48,33 @@ def run_test(root: Path, service: Service, echo=None) -> tuple[int, str]:
     return outcome.status, outcome.message
 
 
+def commands(root: Path, project) -> dict:
+    """Every service's compile units, link and kernel commands, from its deps.json."""
+    from .actions.deps import load
+    from .platform import load_platform
+    from .stages.compile import units
+    from .stages.link import kernel_command, link_command
+
+    out = {}
+    for service in project.services:
+        build_dir = root / "build" / service.name
+        if not (build_dir / "deps.json").is_file():
+            continue
+        deps, _ = load(build_dir / "deps.json")
+        platform = load_platform(deps.platform.folder)
+        us = units(service, platform, deps, root, build_dir)
+        elf = build_dir / f"{service.name}.elf.bin"
+        kernel = build_dir / f"{service.name}.kernel"
+        out[service.name] = {
+            "compile": [{"source": str(u.source), "object": str(u.object),
+                         "depfile": str(u.depfile), "command": list(u.command)} for u in us],
+            "link": {"output": str(elf), "command": list(
+                link_command(service, platform, deps, [u.object for u in us], elf))},
+            "kernel": {"output": str(kernel), "command": list(kernel_command(platform, elf, kernel))},
+        }
+    return out
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ukbuild", description=__doc__.split("\n")[0])
     parser.add_argument("--root", default=".", help="the project folder (default: .)")
@@ -57,6 +84,8 @@ def main(argv=None) -> int:
         p = sub.add_parser(name, help=help_text)
         p.add_argument("service")
     sub.add_parser("check", help="validate every service descriptor")
+    sub.add_parser("commands", help="print the compile and link commands of the built "
+                   "services as JSON (for other build tools and benchmarks)")
     args = parser.parse_args(argv)
     root = Path(args.root).resolve()
 
@@ -65,6 +94,9 @@ def main(argv=None) -> int:
     except UkbuildError as err:
         print(err, file=sys.stderr)
         return harness.PARSE_ERROR if args.command == "test" else err.status
+    if args.command == "commands":
+        print(json.dumps(commands(root, project), indent=1))
+        return 0
     if args.command == "check":
         for service in project.services:
             print(f"{service.name}: {display_path(service.descriptor)} is valid")

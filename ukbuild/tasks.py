@@ -141,7 +141,8 @@ class ServiceTasks:
             context = json.dumps({"packages": [p.id for p in (deps.platform, *deps.requires)],
                                   "tools": tools.get("versions", {})}, sort_keys=True)
             try:
-                compile_action.compile_units(units, context, self.dir, jobs=self.jobs)
+                compile_action.compile_units(units, context, self.dir, jobs=self.jobs,
+                                             slots=job_slots(self.jobs))
             except compile_action.CompileFailed as err:
                 return TaskFailed(compile_action.failure_message(err))
 
@@ -279,8 +280,21 @@ def recipes_task(root: Path) -> dict:
     }
 
 
+@lru_cache(maxsize=None)
+def job_slots(jobs: int):
+    """One semaphore of ``jobs`` compile slots for the whole run. It is made
+    while doit loads the tasks, before ``-n`` forks its workers, so that
+    they all share it."""
+    if jobs <= 1:
+        return None
+    import multiprocessing
+
+    return multiprocessing.BoundedSemaphore(jobs)
+
+
 def service_tasks(project: Project, kind: str, jobs: int = 1):
     """doit subtasks ``kind:S`` for every service."""
+    job_slots(jobs)  # made now, in doit's main process
     for service in project.services:
         yield getattr(ServiceTasks(project, service, jobs), kind)()
 

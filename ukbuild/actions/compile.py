@@ -229,7 +229,7 @@ class CompileFailed(Exception):
         self.output = output
 
 
-def _compile(unit: Unit, key: str, state: State, log) -> None:
+def _compile(unit: Unit, key: str, state: State, log, slots=None) -> None:
     tmp_obj = temporary_sibling(unit.object)
     tmp_dep = temporary_sibling(unit.depfile)
     command = [str(tmp_obj) if w == str(unit.object) else
@@ -237,8 +237,14 @@ def _compile(unit: Unit, key: str, state: State, log) -> None:
     trace.record("compile", str(unit.object))
     log(f"compile {display_path(unit.source)}")
     try:
-        proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              stdin=subprocess.DEVNULL)
+        if slots is not None:
+            slots.acquire()
+        try:
+            proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL)
+        finally:
+            if slots is not None:
+                slots.release()
         if proc.returncode != 0:
             raise CompileFailed(unit, proc.stdout.decode(errors="replace"))
         if proc.stdout:
@@ -258,8 +264,12 @@ def _compile(unit: Unit, key: str, state: State, log) -> None:
 
 
 def compile_units(units: list[Unit], context: str, state_dir: Path, jobs: int = 1,
-                  log=print) -> list[Unit]:
+                  log=print, slots=None) -> list[Unit]:
     """Compile the units that are not current, ``jobs`` at a time.
+
+    ``slots``, a semaphore shared by every task of the run, caps the
+    compilations running at once across services (doit ``-n N`` runs N
+    tasks, each of which would otherwise run N compilers).
 
     Stops starting new compilations at the first failure (the others that
     are running finish and are kept) and raises ``CompileFailed``. Returns
@@ -277,7 +287,7 @@ def compile_units(units: list[Unit], context: str, state_dir: Path, jobs: int = 
         if failure:
             return
         try:
-            _compile(unit, keys[unit.object], state, log)
+            _compile(unit, keys[unit.object], state, log, slots)
             done.append(unit)
         except CompileFailed as err:
             failure.append(err)

@@ -89,7 +89,7 @@ def compile_command(service: Service, platform: Platform, deps: Deps, root: Path
     if lang == "c++":
         flags += service.build.cxxflags
     flags += prefix_maps(root, deps)
-    return (*compiler, *flags, "-MD", "-MF", str(depfile), "-c", str(source), "-o", str(obj))
+    return (*compiler, *flags, "-MMD", "-MF", str(depfile), "-c", str(source), "-o", str(obj))
 
 
 def units(service: Service, platform: Platform, deps: Deps, root: Path,
