@@ -1,0 +1,46 @@
+/* What the generic kernel needs from the architecture layer (libarch). */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+#include "kernel/cdefs.h"
+
+KERNEL_BEGIN_DECLS
+
+/* Called by the boot code once the boot information is recorded. */
+void kernel_main(void);
+
+void arch_init(void);                       /* CPU tables, interrupts, ACPI, clocks */
+void arch_console_write(const char* s, size_t len);   /* early/kernel console */
+int arch_console_at_line_start(void);       /* last byte written was '\n' */
+NORETURN void arch_poweroff(void);         /* ACPI S5; QEMU exits by itself */
+
+void arch_irq_enable(void);
+void arch_irq_disable(void);
+
+/* Thread pointer (FS base) for arch_prctl. */
+void arch_set_tls_base(uint64_t base);
+uint64_t arch_get_tls_base(void);
+
+/* Fill buf with random bytes (RDRAND when present, else a TSC-seeded PRNG). */
+void arch_random(void* buf, size_t len);
+
+/* The CPUID feature word Linux puts in AT_HWCAP. */
+uint64_t arch_hwcap(void);
+
+/* Sleep until an interrupt arrives or until the monotonic clock reaches
+ * deadline_ns (0: no deadline). Returns at once when an IRQ is pending. */
+void arch_idle(uint64_t deadline_ns);
+
+/* Halt until the monotonic clock reaches deadline_ns or any interrupt
+ * arrives (pending IRQs do not make it return early). */
+void arch_wait_until(uint64_t deadline_ns);
+
+/* Interrupts seen since the last call, as a mask of IRQ numbers (bit n:
+ * IRQ n); clears them. ARCH_TIMER_IRQ is the event-loop timer. */
+uint64_t arch_take_pending_irqs(void);
+#define ARCH_TIMER_IRQ 32
+
+/* Highest physical address + 1 the page tables identity-map. */
+uint64_t arch_mapped_limit(void);
+
+KERNEL_END_DECLS

@@ -1,0 +1,42 @@
+/* Physical page allocator behind mmap(); RAM is identity-mapped. */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+#include "kernel/cdefs.h"
+
+KERNEL_BEGIN_DECLS
+
+#define KPAGE_SIZE  4096ul
+#define KPAGE_MASK  (KPAGE_SIZE - 1)
+
+static inline uintptr_t page_align_up(uintptr_t v) { return (v + KPAGE_MASK) & ~KPAGE_MASK; }
+
+void memory_init(void);
+
+/* npages contiguous free pages (at `hint` if that range is free), marked
+ * used; 0 when there is no room. The memory is not cleared. */
+uintptr_t pages_alloc(size_t npages, uintptr_t hint);
+/* Marks [addr, addr + npages pages) used. -1 if outside the heap. */
+int pages_claim(uintptr_t addr, size_t npages);
+/* Marks pages free; pages outside the heap are ignored. */
+void pages_free(uintptr_t addr, size_t npages);
+/* 1 if every page of the range is inside the heap and free. */
+int pages_are_free(uintptr_t addr, size_t npages);
+/* 1 if the range lies inside the heap. */
+int pages_in_heap(uintptr_t addr, size_t npages);
+
+size_t memory_heap_bytes(void);
+size_t memory_used_bytes(void);
+
+/* Small helpers that never touch SIMD registers. */
+static inline void mem_zero(void* p, size_t n)
+{
+  __asm__ volatile("rep stosb" : "+D"(p), "+c"(n) : "a"(0) : "memory");
+}
+
+static inline void mem_copy(void* dst, const void* src, size_t n)
+{
+  __asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+}
+
+KERNEL_END_DECLS

@@ -1,0 +1,145 @@
+/*
+ * Process and thread system calls for the one process with one thread:
+ * exit, the thread pointer, ids, signals (SIGABRT is a panic), identity,
+ * limits, randomness and futexes.
+ */
+#include <asm/prctl.h>
+#include <errno.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/sysinfo.h>
+#include <sys/utsname.h>
+
+#include "kernel/arch.h"
+#include "kernel/clock.h"
+#include "kernel/memory.h"
+#include "kernel/panic.h"
+#include "kernel/service.h"
+#include "kernel/syscall.h"
+
+extern char boot_stack_bottom[], boot_stack_top[];
+
+long sys_exit_group(int status)
+{
+  kernel_exit(status);
+}
+
+long sys_arch_prctl(int code, uint64_t addr)
+{
+  switch (code) {
+  case ARCH_SET_FS:
+    arch_set_tls_base(addr);
+    return 0;
+  case ARCH_GET_FS:
+    *(uint64_t*)addr = arch_get_tls_base();
+    return 0;
+  default:
+    return -EINVAL;
+  }
+}
+
+long sys_set_tid_address(void* tidptr)
+{
+  return 1;                          /* the thread id */
+}
+
+long sys_sched_getaffinity(int pid, uint64_t size, void* mask)
+{
+  if (size < sizeof(uint64_t))
+    return -EINVAL;
+  mem_zero(mask, size);
+  *(uint64_t*)mask = 1;              /* CPU 0 */
+  return sizeof(uint64_t);
+}
+
+long sys_kill_thread(int tid, int sig)
+{
+  if (sig == 0)
+    return 0;
+  if (sig == SIGABRT)
+    kernel_panic("abort()");
+  kernel_panicf("killed by signal %d", sig);
+}
+
+long sys_rt_sigaction(int sig, const void* act, void* old, uint64_t size)
+{
+  if (old)
+    mem_zero(old, sizeof(struct sigaction));
+  return 0;
+}
+
+long sys_rt_sigprocmask(int how, const void* set, void* old, uint64_t size)
+{
+  if (old)
+    mem_zero(old, size);
+  return 0;
+}
+
+static void copy_field(char* dst, const char* src)
+{
+  size_t i = 0;
+  for (; src && src[i] && i < 64; i++)
+    dst[i] = src[i];
+  dst[i] = 0;
+}
+
+long sys_uname(void* buf)
+{
+  struct utsname* u = buf;
+  mem_zero(u, sizeof *u);
+  copy_field(u->sysname, "ukbase");
+  copy_field(u->nodename, __ukbase_service_binary_name());
+  copy_field(u->release, "0.1.0");
+  copy_field(u->version, "ukbase 0.1.0");
+  copy_field(u->machine, "x86_64");
+  return 0;
+}
+
+long sys_prlimit64(int pid, int res, const void* lim, void* old_)
+{
+  struct rlimit* old = old_;
+  if (old) {
+    old->rlim_cur = old->rlim_max = RLIM_INFINITY;
+    if (res == RLIMIT_STACK)
+      old->rlim_cur = old->rlim_max = (rlim_t)(boot_stack_top - boot_stack_bottom);
+    else if (res == RLIMIT_NOFILE)
+      old->rlim_cur = old->rlim_max = 1024;
+  }
+  return 0;
+}
+
+long sys_getrandom(void* buf, uint64_t len, unsigned flags)
+{
+  arch_random(buf, len);
+  return (long)len;
+}
+
+long sys_futex(int* uaddr, int op, int val, const void* timeout)
+{
+  switch (op & FUTEX_CMD_MASK) {
+  case FUTEX_WAIT:
+  case FUTEX_WAIT_BITSET:
+    /* One thread: nobody could wake us. Report a changed value if it
+     * changed, else a timeout, rather than hanging. */
+    return *uaddr != val ? -EAGAIN : -ETIMEDOUT;
+  case FUTEX_WAKE:
+  case FUTEX_WAKE_BITSET:
+    return 0;
+  default:
+    return -ENOSYS;
+  }
+}
+
+long sys_sysinfo(void* info_)
+{
+  struct sysinfo* info = info_;
+  mem_zero(info, sizeof *info);
+  info->uptime = (long)(clock_monotonic_ns() / 1000000000ull);
+  info->totalram = memory_heap_bytes();
+  info->freeram = memory_heap_bytes() - memory_used_bytes();
+  info->procs = 1;
+  info->mem_unit = 1;
+  return 0;
+}

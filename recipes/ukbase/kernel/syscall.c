@@ -1,0 +1,100 @@
+/*
+ * System-call dispatch. syscall_entry.S saves the caller's registers and
+ * calls syscall_dispatch() with interrupts off, on the caller's stack (below
+ * its red zone). The handlers live in sys_*.c by subject.
+ *
+ * Calls the kernel does not know are reported once each on the console and
+ * answered -ENOSYS, which musl and libc++ handle as on an old Linux.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+
+#include "kernel/kprint.h"
+#include "kernel/syscall.h"
+#include "syscall_names.h"
+
+#define NAMED_CALLS (sizeof syscall_names / sizeof syscall_names[0])
+
+static uint64_t reported[(NAMED_CALLS + 63) / 64 + 1];
+
+static long unimplemented(uint64_t nr)
+{
+  if (nr < 64 * (sizeof reported / sizeof reported[0])) {
+    if (reported[nr / 64] & (1ull << (nr % 64)))
+      return -ENOSYS;
+    reported[nr / 64] |= 1ull << (nr % 64);
+  }
+  const char* name = nr < NAMED_CALLS ? syscall_names[nr] : NULL;
+  if (name)
+    kprintf("[ syscall ] unimplemented system call %lu (%s)\n", (unsigned long)nr, name);
+  else
+    kprintf("[ syscall ] unimplemented system call %lu\n", (unsigned long)nr);
+  return -ENOSYS;
+}
+
+long syscall_dispatch(struct syscall_frame* f)
+{
+  uint64_t a0 = f->a0, a1 = f->a1, a2 = f->a2, a3 = f->a3, a4 = f->a4, a5 = f->a5;
+  switch (f->nr) {
+  /* memory */
+  case SYS_mmap:            return sys_mmap(a0, a1, (int)a2, (int)a3, (int)a4, a5);
+  case SYS_munmap:          return sys_munmap(a0, a1);
+  case SYS_mremap:          return sys_mremap(a0, a1, a2, (int)a3, a4);
+  case SYS_mprotect:        return sys_mprotect(a0, a1, (int)a2);
+  case SYS_madvise:         return sys_madvise(a0, a1, (int)a2);
+  case SYS_brk:             return sys_brk(a0);
+
+  /* files: only the console */
+  case SYS_read:            return sys_read((int)a0, (void*)a1, a2);
+  case SYS_write:           return sys_write((int)a0, (const void*)a1, a2);
+  case SYS_readv:           return sys_readv((int)a0, (const void*)a1, (int)a2);
+  case SYS_writev:          return sys_writev((int)a0, (const void*)a1, (int)a2);
+  case SYS_ioctl:           return sys_ioctl((int)a0, a1, a2);
+  case SYS_open:            return sys_open((const char*)a0, (int)a1);
+  case SYS_openat:          return sys_open((const char*)a1, (int)a2);
+  case SYS_close:           return sys_close((int)a0);
+  case SYS_fstat:           return sys_fstat((int)a0, (void*)a1);
+  case SYS_newfstatat:      return sys_newfstatat((int)a0, (const char*)a1, (void*)a2, (int)a3);
+  case SYS_lseek:           return sys_lseek((int)a0, (int64_t)a1, (int)a2);
+  case SYS_fcntl:           return sys_fcntl((int)a0, (int)a1, a2);
+  case SYS_poll:            return sys_poll((void*)a0, a1, (int)a2);
+
+  /* time */
+  case SYS_clock_gettime:   return sys_clock_gettime((int)a0, (void*)a1);
+  case SYS_clock_getres:    return sys_clock_getres((int)a0, (void*)a1);
+  case SYS_gettimeofday:    return sys_gettimeofday((void*)a0, (void*)a1);
+  case SYS_time:            return sys_time((void*)a0);
+  case SYS_nanosleep:       return sys_nanosleep((const void*)a0, (void*)a1);
+  case SYS_clock_nanosleep: return sys_clock_nanosleep((int)a0, (int)a1, (const void*)a2, (void*)a3);
+
+  /* the one process and its one thread */
+  case SYS_exit:
+  case SYS_exit_group:      return sys_exit_group((int)a0);
+  case SYS_arch_prctl:      return sys_arch_prctl((int)a0, a1);
+  case SYS_set_tid_address: return sys_set_tid_address((void*)a0);
+  case SYS_gettid:          return 1;
+  case SYS_getpid:          return 1;
+  case SYS_getppid:         return 0;
+  case SYS_getuid:
+  case SYS_geteuid:
+  case SYS_getgid:
+  case SYS_getegid:         return 0;
+  case SYS_sched_getaffinity: return sys_sched_getaffinity((int)a0, a1, (void*)a2);
+  case SYS_sched_yield:     return 0;
+  case SYS_tkill:           return sys_kill_thread((int)a0, (int)a1);
+  case SYS_tgkill:          return sys_kill_thread((int)a1, (int)a2);
+  case SYS_kill:            return sys_kill_thread((int)a0, (int)a1);
+  case SYS_rt_sigaction:    return sys_rt_sigaction((int)a0, (const void*)a1, (void*)a2, a3);
+  case SYS_rt_sigprocmask:  return sys_rt_sigprocmask((int)a0, (const void*)a1, (void*)a2, a3);
+  case SYS_sigaltstack:     return 0;
+  case SYS_uname:           return sys_uname((void*)a0);
+  case SYS_prlimit64:       return sys_prlimit64((int)a0, (int)a1, (const void*)a2, (void*)a3);
+  case SYS_getrandom:       return sys_getrandom((void*)a0, a1, (unsigned)a2);
+  case SYS_futex:           return sys_futex((int*)a0, (int)a1, (int)a2, (const void*)a3);
+  case SYS_sysinfo:         return sys_sysinfo((void*)a0);
+  case SYS_membarrier:      return 0;
+  default:
+    return unimplemented(f->nr);
+  }
+}
