@@ -130,8 +130,8 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 class Bench:
-    def __init__(self, root: Path, jobs: int, runs: int):
-        self.root, self.jobs, self.runs = root, jobs, runs
+    def __init__(self, root: Path, services: int, jobs: int, runs: int):
+        self.root, self.services, self.jobs, self.runs = root, services, jobs, runs
         self.ninja = shutil.which("ninja", path=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
         if self.ninja is None:
             sys.exit("ninja not found: pip install ninja (it is in ukbuild's [test] extra)")
@@ -179,8 +179,9 @@ class Bench:
                  f"group_seed_{g} = {n} + ")
 
     def flags(self, n):
-        (self.root / "services/s003/service.toml").write_text(
-            '[service]\ndescription = "synthetic 3"\n\n[build]\nsources = ["src/*.cpp"]\n'
+        index = min(3, self.services - 1)
+        (self.root / f"services/s{index:03}/service.toml").write_text(
+            f'[service]\ndescription = "synthetic {index}"\n\n[build]\nsources = ["src/*.cpp"]\n'
             f'include_dirs = ["include"]\ncxxflags = ["-DVARIANT={n}"]\n')
         write_ninja(self.root)  # ninja's generator step, not timed
 
@@ -201,7 +202,7 @@ def main() -> int:
         print("first build (resolves the platform once)", file=sys.stderr)
         timed([sys.executable, "-m", "doit", "-n", str(args.jobs)], root)
         write_ninja(root)
-        bench = Bench(root, args.jobs, args.runs)
+        bench = Bench(root, args.services, args.jobs, args.runs)
         bench.scenario("cold", bench.cold)
         bench.scenario("no-op", lambda n: None)
         bench.scenario("source", bench.source)

@@ -101,3 +101,74 @@ def test_a_new_source_is_compiled_and_linked(project):
     project.path("services/wordfreq/src/extra.cpp").unlink()
     result = project.doit()
     assert result.status == 0 and result.traced("compile") == [] and result.traced("link"), result
+
+
+def test_a_header_removed_from_disk_and_includes_does_not_break_the_build(project):
+    settle(project)
+    project.path("services/wordfreq/include/extra.hpp").write_text("#define EXTRA_TOP 5\n")
+    project.edit("services/wordfreq/src/options.cpp", "#include <stdexcept>",
+                 "#include <stdexcept>\n#include <extra.hpp>")
+    project.edit("services/wordfreq/src/options.cpp", "Options options;",
+                 "Options options;\n  options.top = EXTRA_TOP;")
+    assert project.doit().status == 0
+    project.path("services/wordfreq/include/extra.hpp").unlink()
+    project.edit("services/wordfreq/src/options.cpp", "\n#include <extra.hpp>", "")
+    project.edit("services/wordfreq/src/options.cpp", "\n  options.top = EXTRA_TOP;", "")
+    result = project.doit()
+    assert result.status == 0, result
+    assert [os.path.basename(o) for o in result.traced("compile")] == ["options.cpp.o"]
+    assert project.ukbuild("test", "wordfreq").status == 0
+
+
+def test_a_new_header_that_shadows_an_include_path_is_noticed(project):
+    settle(project)
+    # wordfreq.hpp is found in include/; a new one in the source's own folder
+    # comes first for #include "..." and in a new, earlier include dir for <...>
+    project.edit("services/wordfreq/service.toml", 'include_dirs = ["include"]',
+                 'include_dirs = ["override", "include"]')
+    project.path("services/wordfreq/override").mkdir()
+    project.path("services/wordfreq/override/.keep").write_text("")
+    result = project.doit()
+    assert result.status == 0, result
+    settle(project)
+    shadow = project.path("services/wordfreq/override/wordfreq.hpp")
+    shadow.write_text(project.path("services/wordfreq/include/wordfreq.hpp").read_text()
+                      .replace("std::size_t top = 5;", "std::size_t top = 6;"))
+    result = project.doit()
+    assert result.status == 0, result
+    compiled = sorted(os.path.basename(o) for o in result.traced("compile"))
+    assert compiled == ["count.cpp.o", "main.cpp.o", "options.cpp.o"], compiled
+    shadow.unlink()
+    result = project.doit()
+    assert sorted(os.path.basename(o) for o in result.traced("compile")) == compiled
+
+
+def test_a_changed_package_rebuilds_its_consumers_only(project):
+    settle(project)
+    # a project recipe of the same name wins over ukbuild's own
+    import shutil
+
+    from support import REPO
+
+    shutil.copytree(REPO / "recipes" / "checksum", project.path("recipes/checksum"))
+    result = project.doit()
+    assert result.status == 0, result
+    assert result.traced("compile") == [], "the same recipe, the same package"
+    project.edit("recipes/checksum/src/adler32.cpp", "constexpr uint32_t mod = 65521;",
+                 "constexpr uint32_t mod = 65521u;  // the largest prime below 2^16")
+    result = project.doit()
+    assert result.status == 0, result
+    assert "recipes" in result.ran and "deps:wordfreq" in result.ran
+    assert result.traced("conan-install"), result.trace
+    assert all("/wordfreq/" in o for o in result.traced("compile")), result.trace
+    assert not any(t.endswith(":hello") and not t.startswith("deps:") for t in result.ran), result.ran
+    assert project.ukbuild("test", "wordfreq").status == 0
+
+
+def test_no_op_reads_no_descriptor_again(project):
+    settle(project)
+    result = project.doit()
+    assert result.traced("validate") == []
+    project.edit("services/hello/service.toml", "timeout = 30", "timeout = 31")
+    result = project.doit()
+    assert [p.rsplit("/", 2)[1] for p in result.traced("validate")] == ["hello"]

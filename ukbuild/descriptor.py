@@ -20,6 +20,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
+from . import trace
 from .errors import DescriptorError
 from .model import (
     DEFAULT_PLATFORM,
@@ -157,6 +158,7 @@ def parse_toml(path: Path) -> dict:
 
 def read_descriptor(path: Path) -> dict:
     """Parse and validate one service.toml; return its data."""
+    trace.record("validate", str(path))
     data = parse_toml(path)
     error = _first_error(data)
     if error is not None:

@@ -211,14 +211,20 @@ def outputs_current(state_dir: Path, objects: list[Path]) -> bool:
 
 
 def _probes(unit: Unit, headers: list[str]) -> list[str]:
-    dirs = [os.path.normpath(d) for d in search_dirs(unit.command)]
+    """Paths where a new file would be found before a header the compiler
+    read: the source's own folder (first for #include "...") and the include
+    directories ahead of the one the header came from."""
+    dirs = [os.path.dirname(str(unit.source))]
+    dirs += [os.path.normpath(d) for d in search_dirs(unit.command)]
     probes = []
     for header in headers:
-        for i, d in enumerate(dirs):
-            if header.startswith(d + os.sep):
-                rel = header[len(d) + 1:]
-                probes += [os.path.join(e, rel) for e in dirs[:i]]
-                break
+        # the folder it was found in: the most specific search dir holding it
+        found = [i for i, d in enumerate(dirs) if header.startswith(d + os.sep)]
+        if not found:
+            continue
+        i = max(found, key=lambda k: len(dirs[k]))
+        rel = header[len(dirs[i]) + 1:]
+        probes += [os.path.join(e, rel) for e in dirs[:i]]
     return sorted(set(probes))
 
 
