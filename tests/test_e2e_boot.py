@@ -85,3 +85,25 @@ def test_doit_clean_removes_what_was_built(tmp_path):
     clean = project.doit("clean")
     assert clean.status == 0, clean
     assert not project.path("build/hello").exists()
+
+
+def test_a_service_recipe_is_used_instead_of_the_generated_one(tmp_path):
+    project = Project(tmp_path, services=("wordfreq",))
+    project.edit("services/wordfreq/service.toml", 'requires = ["checksum/1.0.0"]', "")
+    project.path("services/wordfreq/conanfile.py").write_text(
+        "from conan import ConanFile\n\n\n"
+        "class Wordfreq(ConanFile):\n"
+        '    settings = "os", "arch", "compiler", "build_type"\n\n'
+        "    def requirements(self):\n"
+        '        self.requires("ukbase/0.1.0")\n'
+        '        self.requires("checksum/[>=1.0 <2]")\n')
+    result = project.doit()
+    assert result.status == 0, result
+    assert not project.path("build/wordfreq/conanfile.py").exists()
+    deps = (project.path("build/wordfreq/deps.json")).read_text()
+    assert '"ref": "checksum/1.0.0"' in deps
+    assert project.ukbuild("test", "wordfreq").status == 0
+    # the recipe is an input of deps:wordfreq
+    project.edit("services/wordfreq/conanfile.py", '"checksum/[>=1.0 <2]"', '"checksum/1.0.0"')
+    again = project.doit()
+    assert "deps:wordfreq" in again.ran and again.traced("compile") == [], again

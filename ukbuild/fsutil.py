@@ -48,3 +48,11 @@ def temporary_sibling(path: Path) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     return Path(tmp)
+
+
+def remove_leftovers(path: Path) -> None:
+    """Delete temporaries of ``path`` that a killed build left behind. Only
+    for outputs with a single writer (builds in one project take turns)."""
+    path = Path(path)
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        tmp.unlink(missing_ok=True)

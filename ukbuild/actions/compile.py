@@ -29,7 +29,7 @@ from pathlib import Path
 
 from .. import trace
 from ..errors import display_path
-from ..fsutil import atomic_write, temporary_sibling
+from ..fsutil import atomic_write, remove_leftovers, temporary_sibling
 from ..stages.compile import Unit
 
 STATE = "compile-state.json"
@@ -238,8 +238,10 @@ class CompileFailed(Exception):
 def _compile(unit: Unit, key: str, state: State, log, slots=None) -> None:
     tmp_obj = temporary_sibling(unit.object)
     tmp_dep = temporary_sibling(unit.depfile)
-    command = [str(tmp_obj) if w == str(unit.object) else
-               str(tmp_dep) if w == str(unit.depfile) else w for w in unit.command]
+    command = list(unit.command)
+    for flag, tmp in (("-o", tmp_obj), ("-MF", tmp_dep), ("-MD", tmp_dep)):  # renamed after
+        if flag in command:
+            command[command.index(flag) + 1] = str(tmp)
     trace.record("compile", str(unit.object))
     log(f"compile {display_path(unit.source)}")
     try:
@@ -286,6 +288,8 @@ def compile_units(units: list[Unit], context: str, state_dir: Path, jobs: int = 
     stale = [u for u in units if not state.is_current(u.object, keys[u.object])]
     for unit in stale:
         unit.object.parent.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(unit.object)
+        remove_leftovers(unit.depfile)
     failure: list[CompileFailed] = []
     done: list[Unit] = []
 

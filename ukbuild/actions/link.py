@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .. import trace
 from ..errors import ToolError, UkbuildError, display_path
-from ..fsutil import temporary_sibling
+from ..fsutil import remove_leftovers, temporary_sibling
 from ..model import Service
 from ..platform import Platform
 from ..stages.deps import Deps
@@ -31,6 +31,7 @@ def check_platform_libraries(service: Service, platform: Platform) -> None:
 def run_tool(step: str, command: tuple[str, ...], output: Path) -> None:
     """Run ``command``, which writes ``output``, so that ``output`` appears
     complete or not at all."""
+    remove_leftovers(output)
     tmp = temporary_sibling(output)
     argv = [str(tmp) if w == str(output) else w for w in command]
     trace.record(step, str(output))

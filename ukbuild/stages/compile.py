@@ -71,7 +71,7 @@ def compile_command(service: Service, platform: Platform, deps: Deps, root: Path
         includes = [f"-I{d}/" for d in service.build.include_dirs]
         return (*platform.nasm, "-f", "elf64", *includes,
                 *define_flags(service.build.defines),
-                "-MD", str(depfile), "-o", str(obj), str(source))
+                "-MD", str(depfile), "-MT", str(obj), "-o", str(obj), str(source))
     compiler = platform.cxx if lang == "c++" else platform.cc
     flags = list(platform.flags)
     flags += {"c++": platform.cxx_flags, "c": platform.c_flags, "asm": platform.asm_flags}[lang]
@@ -89,7 +89,8 @@ def compile_command(service: Service, platform: Platform, deps: Deps, root: Path
     if lang == "c++":
         flags += service.build.cxxflags
     flags += prefix_maps(root, deps)
-    return (*compiler, *flags, "-MMD", "-MF", str(depfile), "-c", str(source), "-o", str(obj))
+    return (*compiler, *flags, "-MMD", "-MT", str(obj), "-MF", str(depfile),
+            "-c", str(source), "-o", str(obj))
 
 
 def units(service: Service, platform: Platform, deps: Deps, root: Path,
