@@ -42,6 +42,7 @@ system:
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m compileall -q ukbuild  # byte code, even where PYTHONDONTWRITEBYTECODE is set
 	touch $@
 
 clean-all:

@@ -63,7 +63,8 @@ def generate(root: Path, services: int, sources: int) -> None:
                 f'#include "common.h"\n#include "group{g}.h"\n'
                 f"std::uint32_t f{j}(std::uint32_t x)\n{{\n"
                 f"  for (int i = 0; i < {j}; ++i) x = x * 2654435761u + common_seed + group_seed_{g};\n"
-                f"  return x;\n}}\n")
+                f"  constexpr std::uint32_t offset = 0;\n"
+                f"  return x + offset;\n}}\n")
         calls = "\n".join(f"  x ^= f{j}(x);" for j in range(1, sources))
         decls = "\n".join(f"std::uint32_t f{j}(std::uint32_t);" for j in range(1, sources))
         (folder / "src" / "f000.cpp").write_text(
@@ -123,10 +124,16 @@ def write_ninja(root: Path) -> None:
     (root / "build.ninja").write_text("\n".join(lines) + "\n")
 
 
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, (path, old)
-    path.write_text(text.replace(old, new, 1))
+def set_value(path: Path, name: str, value: int) -> None:
+    """Give ``name`` (a line ``... name = <number>;``) a new value: a real change."""
+    lines = path.read_text().splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if f" {name} = " in line:
+            head = line[: line.index(f" {name} = ") + len(name) + 4]
+            lines[i] = f"{head}{value};\n"
+            path.write_text("".join(lines))
+            return
+    raise AssertionError(f"{path} has no {name}")
 
 
 class Bench:
@@ -168,15 +175,13 @@ class Bench:
             raise SystemExit("build.ninja missing")
 
     def source(self, n):
-        edit(self.root / "services/s000/src/f005.cpp", "return x;", f"return x + {n};")
+        set_value(self.root / "services/s000/src/f005.cpp", "offset", 100 + n)
 
     def header(self, n):
         for svc in ("s000", "s001"):
-            edit(self.root / f"services/{svc}/include/common.h", "common_seed = ",
-                 f"common_seed = {n} + ")
+            set_value(self.root / f"services/{svc}/include/common.h", "common_seed", 100 + n)
         for g in (0, 1):
-            edit(self.root / f"services/s002/include/group{g}.h", f"group_seed_{g} = ",
-                 f"group_seed_{g} = {n} + ")
+            set_value(self.root / f"services/s002/include/group{g}.h", f"group_seed_{g}", 100 + n)
 
     def flags(self, n):
         index = min(3, self.services - 1)
@@ -195,6 +200,9 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the generated tree")
     args = parser.parse_args()
 
+    # byte code for ukbuild, as an installed package has (PYTHONDONTWRITEBYTECODE
+    # would otherwise make every doit run compile ukbuild's sources again)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "ukbuild")], check=True)
     root = Path(tempfile.mkdtemp(prefix="ukbench-"))
     try:
         print(f"tree: {args.services} services x {args.sources} sources in {root}", file=sys.stderr)

@@ -13,6 +13,7 @@ path and what was expected.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import re
@@ -196,10 +197,11 @@ def _lookup(data: dict, keys):
 class _Resolver:
     """Turns relative paths of one descriptor into checked absolute paths."""
 
-    def __init__(self, folder: Path, descriptor: Path):
+    def __init__(self, folder: Path, descriptor: Path, globs: dict | None = None):
         self.folder = folder
         self.real = folder.resolve()
         self.descriptor = descriptor
+        self.globs = globs  # remembered glob results (see DescriptorCache), or None
 
     def error(self, keys, expected: str) -> DescriptorError:
         return DescriptorError(self.descriptor, key_path(keys), expected)
@@ -221,19 +223,48 @@ class _Resolver:
             raise self.error(keys, f"expected an existing {kind}, found nothing at {text!r}")
         return path
 
+    def _stays_inside(self, rel: str) -> bool:
+        """Does ``rel`` (a file found below the folder) resolve inside it?
+        Only symbolic links can lead out; their targets are resolved."""
+        real = os.path.realpath(os.path.join(self.folder, rel))
+        return real == str(self.real) or real.startswith(str(self.real) + os.sep)
+
     def glob(self, keys, pattern: str, required: bool) -> list[Path]:
+        """The sources ``pattern`` matches, sorted. A result is remembered
+        with the modification times of every folder the pattern looks in: a
+        file added, removed or renamed there changes its folder's time."""
         if os.path.isabs(pattern) or ".." in Path(pattern).parts:
             raise self.error(keys, f"expected a glob inside the service folder, found {pattern!r}")
+        base = str(self.folder)
+        if self.globs is not None and pattern in self.globs:
+            matches, watched = self.globs[pattern]
+            if all(_mtime(os.path.join(base, d)) == t for d, t in watched.items()):
+                return [Path(base, rel) for rel in matches]
+        found = self._glob(keys, pattern, required)
+        if self.globs is not None:
+            self.globs[pattern] = [[p.relative_to(self.folder).as_posix() for p in found],
+                                   {d: _mtime(os.path.join(base, d))
+                                    for d in _searched_folders(base, pattern)}]
+        return found
+
+    def _glob(self, keys, pattern: str, required: bool) -> list[Path]:
         found = []
-        for path in sorted(self.folder.glob(pattern)):
-            if not path.is_file():
+        base = str(self.folder)
+        linked_dirs: dict[str, bool] = {}
+        for rel in sorted(glob.glob(pattern, root_dir=base, recursive=True)):
+            path = os.path.join(base, rel)
+            if not os.path.isfile(path):
                 continue
-            self.inside(keys, path.relative_to(self.folder).as_posix())
-            if path.suffix not in SOURCE_SUFFIXES:
+            parent = os.path.dirname(rel)
+            if parent not in linked_dirs:  # one realpath per folder, not per file
+                linked_dirs[parent] = not self._stays_inside(parent or ".")
+            if linked_dirs[parent] or (os.path.islink(path) and not self._stays_inside(rel)):
+                raise self.error(keys, f"{rel!r} leaves the service folder")
+            if os.path.splitext(rel)[1] not in SOURCE_SUFFIXES:
                 if not required:
                     continue
                 raise self.error(keys, (
-                    f"{pattern!r} matches {path.relative_to(self.folder).as_posix()!r}, "
+                    f"{pattern!r} matches {rel!r}, "
                     f"which is not a source (expected {' '.join(SOURCE_SUFFIXES)})"))
             found.append(Path(os.path.normpath(path)))
         if required and not found:
@@ -241,9 +272,31 @@ class _Resolver:
         return found
 
 
-def resolve_service(folder: Path, descriptor: Path, data: dict) -> Service:
+def _mtime(path: str) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+
+
+def _searched_folders(base: str, pattern: str) -> list[str]:
+    """Every folder a glob lists: each level of its folder part, expanded."""
+    parts = os.path.dirname(pattern).split("/") if os.path.dirname(pattern) else []
+    folders = {"."}
+    for i in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:i])
+        if glob.has_magic(prefix):
+            folders.update(d.rstrip("/") for d in glob.glob(prefix, root_dir=base, recursive=True)
+                           if os.path.isdir(os.path.join(base, d)))
+        else:
+            folders.add(prefix)
+    return sorted(folders)
+
+
+def resolve_service(folder: Path, descriptor: Path, data: dict,
+                    globs: dict | None = None) -> Service:
     """Fill in defaults and resolve every path of validated descriptor data."""
-    res = _Resolver(folder, descriptor)
+    res = _Resolver(folder, descriptor, globs)
     sect = lambda name: data.get(name, {})  # noqa: E731
 
     svc = sect("service")
@@ -337,8 +390,15 @@ def resolve_service(folder: Path, descriptor: Path, data: dict) -> Service:
 def load_service(folder: Path, cache: "DescriptorCache | None" = None) -> Service:
     """Read, validate and resolve the service in ``folder``."""
     descriptor = folder / DESCRIPTOR
-    data = cache.read(descriptor) if cache is not None else read_descriptor(descriptor)
-    return resolve_service(folder, descriptor, data)
+    if cache is None:
+        return resolve_service(folder, descriptor, read_descriptor(descriptor))
+    data = cache.read(descriptor)
+    globs = cache.globs(descriptor)
+    before = json.dumps(globs, sort_keys=True)
+    service = resolve_service(folder, descriptor, data, globs)
+    if json.dumps(globs, sort_keys=True) != before:
+        cache.changed = True
+    return service
 
 
 class DescriptorCache:
@@ -350,7 +410,7 @@ class DescriptorCache:
         self.path = path
         schema = Path(__file__).parent / "schema" / "service.schema.json"
         st = schema.stat()
-        self.version = f"{st.st_size}:{st.st_mtime_ns}:{sorted(NOT_IMPLEMENTED.values())}"
+        self.version = f"2:{st.st_size}:{st.st_mtime_ns}:{sorted(NOT_IMPLEMENTED.values())}"
         try:
             stored = json.loads(path.read_text())
             self.entries = stored["entries"] if stored.get("version") == self.version else {}
@@ -368,9 +428,13 @@ class DescriptorCache:
         if entry is not None and entry[0] == key:
             return entry[1]
         data = read_descriptor(descriptor)
-        self.entries[str(descriptor)] = [key, data]
+        self.entries[str(descriptor)] = [key, data, {}]
         self.changed = True
         return data
+
+    def globs(self, descriptor: Path) -> dict:
+        """The remembered glob results of one (already read) descriptor."""
+        return self.entries[str(descriptor)][2]
 
     def save(self) -> None:
         if self.changed:

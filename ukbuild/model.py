@@ -108,7 +108,10 @@ class Service:
 
     def relative(self, path: Path) -> str:
         """``path`` relative to the service folder, with forward slashes."""
-        return path.relative_to(self.folder).as_posix()
+        text, folder = str(path), str(self.folder)
+        if not text.startswith(folder + "/"):
+            raise ValueError(f"{path} is not in {folder}")
+        return text[len(folder) + 1:]
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from doit.exceptions import TaskFailed
@@ -86,8 +86,9 @@ class ServiceTasks:
         self.elf = self.dir / f"{service.name}.elf.bin"
         self.kernel = self.dir / f"{service.name}.kernel"
         self.run_sh = self.dir / "run.sh"
+        self.manifest = self.dir / compile_action.MANIFEST
 
-    @property
+    @cached_property
     def objects(self) -> list[Path]:
         objs = [compile_stage.object_path(self.service, self.dir, s)
                 for s in self.service.build.sources]
@@ -131,8 +132,6 @@ class ServiceTasks:
                   "defines": [list(d) for d in b.defines], "cxxflags": list(b.cxxflags),
                   "std": b.std, "build_type": b.build_type,
                   "name": s.name, "description": s.description}
-        objects = self.objects
-
         @user_errors
         def compile_objects():
             deps, tools = deps_action.load(self.deps_json)
@@ -151,30 +150,32 @@ class ServiceTasks:
             "doc": f"compile the sources of {s.name}, one object each",
             "actions": [compile_objects],
             "file_dep": [str(self.deps_json)],
-            "targets": [str(o) for o in objects],
+            # one target, the objects' manifest: doit then checks one file per
+            # service, and the runner checks the objects themselves
+            "targets": [str(self.manifest)],
             "uptodate": [config_changed(config),
-                         lambda: compile_action.outputs_current(self.dir, objects)],
+                         lambda: compile_action.outputs_current(self.dir)],
             "clean": True,
         }
 
     # -- link -------------------------------------------------------------
     def link(self) -> dict:
         s = self.service
-        objects = self.objects
+        # which objects, and their contents, come in through the manifest
         config = {"stdout": list(s.platform.stdout), "drivers": list(s.platform.drivers),
-                  "plugins": list(s.platform.plugins), "objects": [str(o) for o in objects]}
+                  "plugins": list(s.platform.plugins)}
 
         @user_errors
         def link():
             deps, _ = deps_action.load(self.deps_json)
             platform = _platform(deps.platform.folder)
-            link_action.link(s, platform, deps, objects, self.elf, self.kernel)
+            link_action.link(s, platform, deps, self.objects, self.elf, self.kernel)
 
         return {
             "name": s.name,
             "doc": f"link {s.name} against its platform: {self.elf.name}, {self.kernel.name}",
             "actions": [link],
-            "file_dep": [str(o) for o in objects] + [str(self.deps_json)],
+            "file_dep": [str(self.manifest), str(self.deps_json)],
             "targets": [str(self.elf), str(self.kernel)],
             "uptodate": [config_changed(config)],
             "clean": True,
@@ -296,7 +297,19 @@ def service_tasks(project: Project, kind: str, jobs: int = 1):
     """doit subtasks ``kind:S`` for every service."""
     job_slots(jobs)  # made now, in doit's main process
     for service in project.services:
-        yield getattr(ServiceTasks(project, service, jobs), kind)()
+        yield getattr(_service_tasks(project, service, jobs), kind)()
+
+
+_made: dict[tuple, ServiceTasks] = {}
+
+
+def _service_tasks(project: Project, service: Service, jobs: int) -> ServiceTasks:
+    """One ServiceTasks per service and run (keyed by identity: hashing the
+    frozen model would cost more than making it again)."""
+    key = (id(project), service.name, jobs)
+    if key not in _made:
+        _made[key] = ServiceTasks(project, service, jobs)
+    return _made[key]
 
 
 def ensure_state_dir(root: Path) -> None:

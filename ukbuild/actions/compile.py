@@ -29,11 +29,12 @@ from pathlib import Path
 
 from .. import trace
 from ..errors import display_path
-from ..fsutil import atomic_write, remove_leftovers, temporary_sibling
+from ..fsutil import atomic_write, remove_leftovers, temporary_sibling, write_if_changed
 from ..stages.compile import Unit
 
 STATE = "compile-state.json"
 JOURNAL = "compile-state.log"
+MANIFEST = "objects.json"  # each object's digest: what link:S depends on
 
 
 def digest(path: Path) -> str:
@@ -92,7 +93,7 @@ class Record:
     key: str                     # digest of the command and what it was built with
     inputs: list[str]            # source and headers
     probes: list[str]            # headers that, if created, would be found first
-    output: tuple[int, int]      # the object's (size, mtime_ns)
+    output: tuple                # the object's (size, mtime_ns, digest)
 
 
 class State:
@@ -102,13 +103,14 @@ class State:
         self.folder = folder
         self.records: dict[str, Record] = {}
         self.files: dict[str, list] = {}  # path -> [size, mtime_ns, digest]
+        self._seen: dict[str, bool] = {}  # answers of this check, one per path
         self._lock = threading.Lock()
         self._load()
 
     def _apply(self, entry: dict) -> None:
         self.files.update(entry.get("files", {}))
         for obj, rec in entry.get("records", {}).items():
-            if rec is None:
+            if rec is None or len(rec.get("output", ())) != 3:  # gone, or an older format
                 self.records.pop(obj, None)
             else:
                 self.records[obj] = Record(rec["key"], rec["inputs"], rec["probes"],
@@ -130,7 +132,21 @@ class State:
                 break  # a line cut short by a kill: everything after it is lost anyway
 
     def unchanged(self, path: str) -> bool:
-        """Does ``path`` still hold what it held when last recorded?"""
+        """Does ``path`` still hold what it held when last recorded? (Asked
+        once per path: headers are shared by many objects.)"""
+        answer = self._seen.get(path)
+        if answer is None:
+            answer = self._seen[path] = self._unchanged(path)
+        return answer
+
+    def _absent(self, path: str) -> bool:
+        key = "?" + path
+        answer = self._seen.get(key)
+        if answer is None:
+            answer = self._seen[key] = not os.path.exists(path)
+        return answer
+
+    def _unchanged(self, path: str) -> bool:
         known = self.files.get(path)
         try:
             st = os.stat(path)
@@ -160,18 +176,16 @@ class State:
             st = os.stat(obj)
         except OSError:
             return False
-        if (st.st_size, st.st_mtime_ns) != tuple(rec.output):
+        if (st.st_size, st.st_mtime_ns) != tuple(rec.output[:2]):
             return False
-        if any(os.path.exists(p) for p in rec.probes):
+        if not all(self._absent(p) for p in rec.probes):
             return False
         return all(self.unchanged(p) for p in rec.inputs)
 
     def finished(self, obj: Path, key: str, inputs: list[str], probes: list[str]) -> None:
         """Record a freshly built object, at once, in the journal."""
-        st = os.stat(obj)
         files = {p: self._describe(p) for p in inputs}
-        rec = {"key": key, "inputs": inputs, "probes": probes,
-               "output": [st.st_size, st.st_mtime_ns]}
+        rec = {"key": key, "inputs": inputs, "probes": probes, "output": self._describe(str(obj))}
         line = json.dumps({"files": files, "records": {str(obj): rec}}) + "\n"
         with self._lock:
             self._apply({"files": files, "records": {str(obj): rec}})
@@ -202,10 +216,14 @@ def unit_key(unit: Unit, context: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-def outputs_current(state_dir: Path, objects: list[Path]) -> bool:
-    """The up-to-date check that needs no command line: every object exists
-    and nothing it was built from changed. (Flag and package changes reach
-    the task through its other dependencies.)"""
+def outputs_current(state_dir: Path) -> bool:
+    """The up-to-date check that needs no command line: every object of the
+    manifest exists and nothing it was built from changed. (Flag, source-list
+    and package changes reach the task through its other dependencies.)"""
+    try:
+        objects = json.loads((state_dir / MANIFEST).read_text())
+    except (FileNotFoundError, ValueError):
+        return False
     state = State(state_dir)
     return all(state.is_current(obj, None) for obj in objects)
 
@@ -317,6 +335,8 @@ def compile_units(units: list[Unit], context: str, state_dir: Path, jobs: int = 
         state.save()
     if failure:
         raise failure[0]
+    manifest = {str(u.object): state.records[str(u.object)].output[2] for u in units}
+    write_if_changed(state_dir / MANIFEST, json.dumps(manifest, indent=0, sort_keys=True) + "\n")
     return done
 
 
