@@ -111,17 +111,76 @@ def test_a_toml_syntax_error_names_line_and_column(project):
     assert "service.toml:3:" in message and "invalid TOML" in message, message
 
 
-@pytest.mark.parametrize("toml, key", [
-    ("[build]\nmemdisk = 'disk'\n", "build.memdisk"),
-    ("[build]\nconfig = 'config.json'\n", "build.config"),
-    ("[image]\nformats = ['qcow2']\n", "image"),
-    ("[[vm.net]]\nmode = 'user'\n", "vm.net"),
-    ("[[vm.disk]]\nname = 'data'\nsource = 'data'\n", "vm.disk"),
-    ("[vm]\nboot = 'disk'\n", "vm.boot"),
+DEVICES = {"service.cpp": "int main(){}\n", "data/a.txt": "a\n", "base.qcow2": "", "notes.txt": "",
+           "memdisk/x.txt": "x\n", "config.json": '{"net": []}\n', "bad.json": '{"net": [}\n'}
+
+
+def test_devices_resolve(project):
+    folder = write_service(project, "dev", """
+[build]
+memdisk = "memdisk"
+config = "config.json"
+[image]
+formats = ["raw", "qcow2"]
+[vm]
+boot = "disk"
+[[vm.net]]
+forward = ["udp:5555-:7", "tcp:0.0.0.0:8080-:80", "2222-:22"]
+[[vm.net]]
+mode = "tap"
+tap = "tap0"
+mac = "52:54:00:AA:bb:01"
+[[vm.disk]]
+name = "data"
+source = "data"
+size = 8
+[[vm.disk]]
+name = "base"
+source = "base.qcow2"
+format = "vmdk"
+interface = "ide"
+persistent = true
+""", DEVICES)
+    s = load_service(folder)
+    assert s.build.memdisk == folder / "memdisk" and s.build.config == folder / "config.json"
+    assert s.image_formats == ("raw", "qcow2") and s.vm.boot == "disk"
+    user, tap = s.vm.nets
+    assert [f.qemu() for f in user.forward] == [
+        "udp:127.0.0.1:5555-:7", "tcp:0.0.0.0:8080-:80", "tcp:127.0.0.1:2222-:22"]
+    assert user.mac.startswith("52:54:00:") and user.mac != load_service(folder).vm.nets[1].mac
+    assert user.mac == load_service(folder).vm.nets[0].mac, "derived MACs are stable"
+    assert (tap.mode, tap.tap, tap.mac) == ("tap", "tap0", "52:54:00:aa:bb:01")
+    data, base = s.vm.disks
+    assert (data.from_folder, data.size, data.format, data.interface) == (True, 8, "qcow2", "virtio")
+    assert (base.from_folder, base.format, base.interface, base.persistent) == (False, "vmdk", "ide", True)
+
+
+@pytest.mark.parametrize("toml, key, expected", [
+    ("[[vm.net]]\nforward = ['5555:7']\n", "vm.net[0].forward[0]", "expected [tcp|udp:][hostaddr:]hostport-:guestport"),
+    ("[[vm.net]]\nforward = ['udp:70000-:7']\n", "vm.net[0].forward[0]", "hostport-:guestport"),
+    ("[[vm.net]]\nmode = 'tap'\n", "vm.net[0].tap", "needs the name of an existing tap device"),
+    ("[[vm.net]]\nmode = 'bridge'\nforward = ['1-:2']\nbridge = 'br0'\n", "vm.net[0].forward", "port forwards are for mode = 'user'"),
+    ("[[vm.net]]\ntap = 'tap0'\n", "vm.net[0].tap", "only for mode = 'tap'"),
+    ("[[vm.net]]\nmac = '53:54:00:00:00:01'\n", "vm.net[0].mac", "expected a unicast MAC"),
+    ("[[vm.disk]]\nname = 'd'\nsource = 'data'\n", "vm.disk[0].size", "needs its size in MiB"),
+    ("[[vm.disk]]\nname = 'd'\nsource = 'data'\nsize = 0\n", "vm.disk[0].size", "expected a value at least 1, found 0"),
+    ("[[vm.disk]]\nname = 'd'\nsource = 'nowhere'\nsize = 1\n", "vm.disk[0].source", "expected an existing folder or image file"),
+    ("[[vm.disk]]\nname = 'd'\nsource = 'notes.txt'\n", "vm.disk[0].source", "expected a folder or an image file"),
+    ("[[vm.disk]]\nname = 'd'\nsource = 'base.qcow2'\nsize = 3\n", "vm.disk[0].size", "an image keeps its own"),
+    ("[[vm.disk]]\nname = 'd'\nsource = 'data'\nsize = 1\nformat = 'vdi'\n", "vm.disk[0].format", "expected one of 'qcow2', 'raw', 'vmdk'"),
+    ("[[vm.disk]]\nname = 'd'\nsource = 'data'\nsize = 1\ninterface = 'ide'\nreadonly = true\n", "vm.disk[0].readonly", "IDE disks cannot be read-only"),
+    ("[[vm.disk]]\nname = 'd'\nsource = 'data'\nsize = 1\n[[vm.disk]]\nname = 'd'\nsource = 'data'\nsize = 1\n", "vm.disk[1].name", "used twice"),
+    ("[[vm.disk]]\nsource = 'data'\n", "vm.disk[0].name", "missing"),
+    ("[vm]\nboot = 'disk'\n", "vm.boot", "set [image] formats"),
+    ("[image]\nformats = ['iso']\n", "image.formats[0]", "expected one of 'raw', 'qcow2', 'vmdk'"),
+    ("[build]\nmemdisk = 'nothere'\n", "build.memdisk", "expected an existing folder"),
+    ("[build]\nconfig = 'bad.json'\n", "build.config", "is not valid JSON: Expecting value at line 1, column 10"),
+    ("[build]\nconfig = '../config.json'\n", "build.config", "leaves the service folder"),
 ])
-def test_keys_not_implemented_yet_are_rejected_clearly(project, toml, key):
-    message = error_of(project, toml)
-    assert f": {key}: " in message and "not implemented yet" in message, message
+def test_device_mistakes_are_one_clear_line(project, toml, key, expected):
+    message = error_of(project, toml, DEVICES)
+    assert f": {key}: " in message, message
+    assert expected in message, message
 
 
 @pytest.mark.parametrize("toml, expected", [

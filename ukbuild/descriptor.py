@@ -25,6 +25,7 @@ from . import trace
 from .errors import DescriptorError
 from .model import (
     DEFAULT_PLATFORM,
+    Forward,
     SOURCE_SUFFIXES,
     BuildSpec,
     Disk,
@@ -47,16 +48,9 @@ DEFAULT_SOURCES = ("*.cpp", "*.cc", "*.cxx", "*.c", "src/**/*.cpp", "src/**/*.cc
 
 # Keys of the schema this version of ukbuild does not build yet. They are
 # rejected with a line saying so rather than silently ignored.
-NOT_IMPLEMENTED = {
-    ("build", "memdisk"): "[build] memdisk",
-    ("build", "config"): "[build] config",
-    ("image",): "[image]",
-    ("vm", "net"): "[[vm.net]]",
-    ("vm", "disk"): "[[vm.disk]]",
-}
-NOT_IMPLEMENTED_VALUES = {
-    ("vm", "boot"): {"disk"},
-}
+FORWARD_RE = re.compile(r"^(?:(?P<proto>tcp|udp):)?(?:(?P<addr>[0-9.]+):)?(?P<host>\d+)-:(?P<guest>\d+)$")
+MAC_RE = re.compile(r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$")
+IMAGE_SUFFIXES = {".img": "raw", ".raw": "raw", ".qcow2": "qcow2", ".vmdk": "vmdk"}
 
 
 def key_path(parts) -> str:
@@ -165,15 +159,6 @@ def read_descriptor(path: Path) -> dict:
     if error is not None:
         key, expected = _schema_message(error)
         raise DescriptorError(path, key, expected)
-    for keys, label in NOT_IMPLEMENTED.items():
-        if _lookup(data, keys) is not None:
-            raise DescriptorError(path, key_path(keys),
-                                  f"{label} is not implemented yet in this version of ukbuild")
-    for keys, values in NOT_IMPLEMENTED_VALUES.items():
-        value = _lookup(data, keys)
-        if value in values:
-            raise DescriptorError(path, key_path(keys),
-                                  f"{value!r} is not implemented yet in this version of ukbuild")
     return data
 
 
@@ -293,6 +278,83 @@ def _searched_folders(base: str, pattern: str) -> list[str]:
     return sorted(folders)
 
 
+def _net(res: _Resolver, service: str, i: int, n: dict) -> Net:
+    keys = ["vm", "net", i]
+    mode = n.get("mode", "user")
+    for key, needed_by in (("tap", "tap"), ("bridge", "bridge")):
+        if mode == needed_by and not n.get(key):
+            raise res.error(keys + [key], f"mode = {mode!r} needs the name of an existing {key} device")
+        if mode != needed_by and n.get(key):
+            raise res.error(keys + [key], f"only for mode = {needed_by!r} (this is {mode!r})")
+    if n.get("forward") and mode != "user":
+        raise res.error(keys + ["forward"], f"port forwards are for mode = 'user' (this is {mode!r})")
+    forwards = []
+    for j, text in enumerate(n.get("forward", ())):
+        m = FORWARD_RE.match(text)
+        ports = (int(m.group("host")), int(m.group("guest"))) if m else (0, 0)
+        if not m or not all(0 < p < 65536 for p in ports):
+            raise res.error(keys + ["forward", j], (
+                f"expected [tcp|udp:][hostaddr:]hostport-:guestport, found {text!r}"))
+        forwards.append(Forward(m.group("proto") or "tcp", m.group("addr") or "127.0.0.1", *ports))
+    mac = n.get("mac", "")
+    if mac:
+        if not MAC_RE.match(mac) or int(mac[:2], 16) & 1:
+            raise res.error(keys + ["mac"], f"expected a unicast MAC address like 52:54:00:12:34:56, found {mac!r}")
+        mac = mac.lower()
+    else:
+        mac = derived_mac(service, i)
+    return Net(mode=mode, mac=mac, forward=tuple(forwards), tap=n.get("tap", ""),
+               bridge=n.get("bridge", ""))
+
+
+def derived_mac(service: str, index: int) -> str:
+    """A stable, locally administered MAC address for NIC ``index`` of ``service``
+    (QEMU's 52:54:00 prefix, then three bytes of a digest of both)."""
+    import hashlib
+
+    tail = hashlib.sha256(f"{service}/{index}".encode()).digest()[:3]
+    return "52:54:00:" + ":".join(f"{b:02x}" for b in tail)
+
+
+def _disk(res: _Resolver, i: int, d: dict) -> Disk:
+    keys = ["vm", "disk", i]
+    source = res.inside(keys + ["source"], d["source"])
+    if source.is_dir():
+        if "size" not in d:
+            raise res.error(keys + ["size"], "a disk made from a folder needs its size in MiB")
+        from_folder = True
+    elif source.is_file():
+        if source.suffix not in IMAGE_SUFFIXES:
+            raise res.error(keys + ["source"], (
+                f"expected a folder or an image file ({', '.join(sorted(IMAGE_SUFFIXES))}), "
+                f"found {d['source']!r}"))
+        if "size" in d:
+            raise res.error(keys + ["size"], "size is for disks made from a folder; an image keeps its own")
+        from_folder = False
+    else:
+        raise res.error(keys + ["source"], f"expected an existing folder or image file, found nothing at {d['source']!r}")
+    interface = d.get("interface", "virtio")
+    if d.get("readonly") and interface == "ide":
+        raise res.error(keys + ["readonly"], "QEMU's IDE disks cannot be read-only: use interface = 'virtio'")
+    if d.get("readonly") and d.get("persistent"):
+        raise res.error(keys + ["persistent"], "a read-only disk keeps nothing to persist")
+    return Disk(name=d["name"], source=source, from_folder=from_folder, size=d.get("size"),
+                format=d.get("format", "qcow2"), interface=interface,
+                readonly=bool(d.get("readonly", False)), persistent=bool(d.get("persistent", False)))
+
+
+def _config(res: _Resolver, text: str) -> Path:
+    path = res.existing(["build", "config"], text, "file")
+    try:
+        json.loads(path.read_text())
+    except UnicodeDecodeError:
+        raise res.error(["build", "config"], f"{text!r}: expected UTF-8 JSON") from None
+    except ValueError as err:
+        raise res.error(["build", "config"], (
+            f"{text!r} is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}")) from None
+    return path
+
+
 def resolve_service(folder: Path, descriptor: Path, data: dict,
                     globs: dict | None = None) -> Service:
     """Fill in defaults and resolve every path of validated descriptor data."""
@@ -344,6 +406,9 @@ def resolve_service(folder: Path, descriptor: Path, data: dict,
         std=b.get("std", "c++17"),
         build_type=b.get("build_type", "Release"),
         requires=tuple(b.get("requires", ())),
+        memdisk=(res.existing(["build", "memdisk"], b["memdisk"], "folder")
+                 if b.get("memdisk") else None),
+        config=_config(res, b["config"]) if b.get("config") else None,
     )
 
     v = sect("vm")
@@ -353,11 +418,17 @@ def resolve_service(folder: Path, descriptor: Path, data: dict,
         accel=v.get("accel", "auto"),
         boot=v.get("boot", "kernel"),
         cmdline=v.get("cmdline", ""),
-        nets=tuple(Net(**{**n, "forward": tuple(n.get("forward", ()))}) for n in v.get("net", ())),
-        disks=tuple(
-            Disk(**{**d, "source": res.inside(["vm", "disk", i, "source"], d["source"])})
-            for i, d in enumerate(v.get("disk", ()))),
+        nets=tuple(_net(res, name, i, n) for i, n in enumerate(v.get("net", ()))),
+        disks=tuple(_disk(res, i, d) for i, d in enumerate(v.get("disk", ()))),
     )
+    seen_disks: set[str] = set()
+    for i, disk in enumerate(vm.disks):
+        if disk.name in seen_disks:
+            raise res.error(["vm", "disk", i, "name"], f"the disk name {disk.name!r} is used twice")
+        seen_disks.add(disk.name)
+    image_formats = tuple(sect("image").get("formats", ()))
+    if vm.boot == "disk" and not image_formats:
+        raise res.error(["vm", "boot"], "'disk' needs a bootable image: set [image] formats")
 
     t = sect("test")
     test = TestSpec(
@@ -380,7 +451,7 @@ def resolve_service(folder: Path, descriptor: Path, data: dict,
         version=svc.get("version", "0.0.0"),
         platform=platform,
         build=build,
-        image_formats=tuple(sect("image").get("formats", ())),
+        image_formats=image_formats,
         vm=vm,
         test=test,
         recipe=recipe if recipe.is_file() else None,
@@ -410,7 +481,7 @@ class DescriptorCache:
         self.path = path
         schema = Path(__file__).parent / "schema" / "service.schema.json"
         st = schema.stat()
-        self.version = f"2:{st.st_size}:{st.st_mtime_ns}:{sorted(NOT_IMPLEMENTED.values())}"
+        self.version = f"3:{st.st_size}:{st.st_mtime_ns}"
         try:
             stored = json.loads(path.read_text())
             self.entries = stored["entries"] if stored.get("version") == self.version else {}

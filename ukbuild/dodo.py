@@ -17,7 +17,7 @@ from .errors import UkbuildError
 from .tasks import doit_config, ensure_state_dir, jobs_from_argv, recipes_task, service_tasks
 
 __all__ = ["DOIT_CONFIG", "task_recipes", "task_deps", "task_compile", "task_link",
-           "task_launch", "task_build", "task_run_service", "task_test"]
+           "task_launch", "task_build", "task_embed", "task_image", "task_disk", "task_run_service", "task_test"]
 
 DOIT_CONFIG = doit_config()
 ensure_state_dir(Path.cwd())
@@ -56,6 +56,21 @@ def task_compile():
 def task_link():
     """link each service into S.elf.bin and the bootable S.kernel"""
     yield from _tasks("link")
+
+
+def task_embed():
+    """link data into kernels: memdisks and config files"""
+    yield from _tasks("embed")
+
+
+def task_image():
+    """make bootable disk images"""
+    yield from _tasks("image")
+
+
+def task_disk():
+    """make data disks"""
+    yield from _tasks("disk")
 
 
 def task_launch():

@@ -46,26 +46,42 @@ class BuildSpec:
 
 
 @dataclass(frozen=True)
-class Net:
-    """One [[vm.net]] entry."""
+class Forward:
+    """A port forward of user networking: host address and port to guest port."""
 
-    mode: str = "user"
-    forward: tuple[str, ...] = ()
-    mac: str = ""
+    proto: str
+    host_addr: str
+    host_port: int
+    guest_port: int
+
+    def qemu(self) -> str:
+        return f"{self.proto}:{self.host_addr}:{self.host_port}-:{self.guest_port}"
+
+
+@dataclass(frozen=True)
+class Net:
+    """One [[vm.net]] entry (mac always filled in)."""
+
+    mode: str
+    mac: str
+    forward: tuple[Forward, ...] = ()
     tap: str = ""
     bridge: str = ""
 
 
 @dataclass(frozen=True)
 class Disk:
-    """One [[vm.disk]] entry."""
+    """One [[vm.disk]] entry. ``source`` is a folder (made into a FAT
+    filesystem of ``size`` MiB) or an image file (converted)."""
 
     name: str
     source: Path
+    from_folder: bool
     size: int | None = None
     format: str = "qcow2"
     interface: str = "virtio"
     readonly: bool = False
+    persistent: bool = False
 
 
 @dataclass(frozen=True)

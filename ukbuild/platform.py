@@ -62,6 +62,10 @@ class Platform:
     kernel_command: tuple[str, ...]
     machines: tuple[str, ...]
     serial: dict
+    arch: str = "x86_64"
+    loader: Path | None = None       # [image] the boot sector of bootable disks
+    loader_protocol: str = ""
+    max_payload: int = 0
 
     def build_type_flags(self, build_type: str) -> tuple[str, ...]:
         return self.debug_flags if build_type == "Debug" else self.release_flags
@@ -141,6 +145,7 @@ def load_platform(prefix: Path) -> Platform:
     link = data.get("link", {})
     kern = data.get("kernel", {})
     plat = data.get("platform", {})
+    image = data.get("image", {})
     script = link.get("script", "linker.ld")
     service_info = link.get("service_info")
     return Platform(
@@ -171,6 +176,10 @@ def load_platform(prefix: Path) -> Platform:
         kernel_command=command(kern, "command"),
         machines=_words(kern, "machines", where, ["pc"]),
         serial=dict(data.get("serial", {})),
+        arch=plat.get("arch", "x86_64"),
+        loader=prefix / image["loader"] if image.get("loader") else None,
+        loader_protocol=image.get("protocol", ""),
+        max_payload=int(image.get("max_payload", 0)),
     )
 
 

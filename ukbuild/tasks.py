@@ -169,36 +169,164 @@ class ServiceTasks:
         def link():
             deps, _ = deps_action.load(self.deps_json)
             platform = _platform(deps.platform.folder)
-            link_action.link(s, platform, deps, self.objects, self.elf, self.kernel)
+            link_action.link(s, platform, deps, self.objects + self.embedded, self.elf,
+                             self.kernel)
 
         return {
             "name": s.name,
             "doc": f"link {s.name} against its platform: {self.elf.name}, {self.kernel.name}",
             "actions": [link],
-            "file_dep": [str(self.manifest), str(self.deps_json)],
+            "file_dep": [str(self.manifest), str(self.deps_json)] + [str(o) for o in self.embedded],
             "targets": [str(self.elf), str(self.kernel)],
             "uptodate": [config_changed(config)],
             "clean": True,
         }
 
+    # -- memdisk and config: data linked into the kernel --------------------
+    @property
+    def embedded(self) -> list[Path]:
+        """Objects holding the memdisk and the config, when the service has them."""
+        return ([self.dir / "memdisk.o"] if self.service.build.memdisk else []) + \
+               ([self.dir / "config.o"] if self.service.build.config else [])
+
+    def embed(self) -> list[dict]:
+        from .actions import image as image_action
+
+        s = self.service
+        tasks = []
+        if s.build.memdisk:
+            files, folders = image_action.folder_listing(s.build.memdisk)
+            fat, obj = self.dir / "memdisk.fat", self.dir / "memdisk.o"
+
+            @user_errors
+            def make_memdisk():
+                deps, _ = deps_action.load(self.deps_json)
+                image_action.memdisk(s, _platform(deps.platform.folder), fat, obj)
+
+            tasks.append({
+                "name": f"{s.name}:memdisk",
+                "doc": f"the memdisk of {s.name}: {s.relative(s.build.memdisk)} as FAT, in an object",
+                "actions": [make_memdisk],
+                "file_dep": [str(s.build.memdisk / f) for f, _ in files] + [str(self.deps_json)],
+                "targets": [str(fat), str(obj)],
+                "uptodate": [config_changed({"folders": folders, "files": [f for f, _ in files],
+                                             "tools": self.fat_tools()})],
+                "clean": True,
+            })
+        if s.build.config:
+            staged, obj = self.dir / "config.json", self.dir / "config.o"
+
+            @user_errors
+            def make_config():
+                deps, _ = deps_action.load(self.deps_json)
+                image_action.config(s, _platform(deps.platform.folder), staged, obj)
+
+            tasks.append({
+                "name": f"{s.name}:config",
+                "doc": f"the config of {s.name}: {s.relative(s.build.config)} in an object",
+                "actions": [make_config],
+                "file_dep": [str(s.build.config), str(self.deps_json)],
+                "targets": [str(staged), str(obj)],
+                "clean": True,
+            })
+        return tasks
+
+    def fat_tools(self) -> dict:
+        from .tools import fingerprint
+
+        return {"mkfs.fat": fingerprint(["mkfs.fat", "--help"], self.state_dir),
+                "mcopy": fingerprint(["mcopy", "--version"], self.state_dir)}
+
+    # -- bootable images and data disks -----------------------------------
+    def image_outputs(self) -> dict[str, Path]:
+        return {fmt: self.dir / f"{self.service.name}.{fmt}" for fmt in self.service.image_formats}
+
+    def image(self) -> dict | None:
+        s = self.service
+        if not s.image_formats:
+            return None
+        from .tools import fingerprint
+
+        outputs = self.image_outputs()
+
+        @user_errors
+        def make_images():
+            from .actions import image as image_action
+
+            deps, _ = deps_action.load(self.deps_json)
+            image_action.bootable_images(s, _platform(deps.platform.folder), self.kernel, outputs)
+
+        return {
+            "name": s.name,
+            "doc": f"bootable disk images of {s.name}: {', '.join(p.name for p in outputs.values())}",
+            "actions": [make_images],
+            "file_dep": [str(self.kernel), str(self.deps_json)],
+            "targets": [str(p) for p in outputs.values()],
+            "uptodate": [config_changed({
+                "formats": list(s.image_formats), "cmdline": s.vm.cmdline, "name": s.name,
+                "qemu-img": fingerprint(["qemu-img", "--version"], self.state_dir)})],
+            "clean": True,
+        }
+
+    def disk_path(self, disk) -> Path:
+        return self.dir / "disks" / f"{disk.name}.{disk.format}"
+
+    def disk(self) -> list[dict]:
+        from .actions import image as image_action
+        from .tools import fingerprint
+
+        s = self.service
+        tasks = []
+        for index, disk in enumerate(s.vm.disks):
+            output = self.disk_path(disk)
+            if disk.from_folder:
+                files, folders = image_action.folder_listing(disk.source)
+                inputs = [str(disk.source / f) for f, _ in files]
+                listing = {"files": [f for f, _ in files], "folders": folders,
+                           "tools": self.fat_tools()}
+            else:
+                inputs, listing = [str(disk.source)], {}
+
+            @user_errors
+            def make_disk(disk=disk, output=output, index=index):
+                image_action.data_disk(s, disk, output, index)
+
+            tasks.append({
+                "name": f"{s.name}:{disk.name}",
+                "doc": f"data disk {disk.name} of {s.name}: {s.relative(disk.source)}",
+                "actions": [make_disk],
+                "file_dep": inputs,
+                "targets": [str(output)],
+                "uptodate": [config_changed({
+                    **listing, "size": disk.size, "format": disk.format, "name": disk.name,
+                    "qemu-img": fingerprint(["qemu-img", "--version"], self.state_dir)})],
+                "clean": True,
+            })
+        return tasks
+
     # -- launch -----------------------------------------------------------
     def launch(self) -> dict:
         s = self.service
-        config = {"vm": repr(s.vm), "name": s.name}
+        from .stages.machine import kvm_usable
+
+        config = {"vm": repr(s.vm), "name": s.name, "description": s.description,
+                  "formats": list(s.image_formats), "kvm": kvm_usable()}
 
         @user_errors
         def write_launch():
             from .actions import launch as launch_action
 
             deps, _ = deps_action.load(self.deps_json)
-            launch_action.write_run_sh(s, _platform(deps.platform.folder), self.dir, self.kernel)
+            launch_action.write_launch_targets(s, _platform(deps.platform.folder), self.dir,
+                                               self.kernel)
 
         return {
             "name": s.name,
-            "doc": f"write the launch targets of {s.name} (run.sh)",
+            "doc": f"write the launch targets of {s.name}: run.sh, domain.xml, vm.json",
             "actions": [write_launch],
-            "file_dep": [str(self.deps_json), str(template_path("run.sh.j2"))],
-            "targets": [str(self.run_sh)],
+            "file_dep": [str(self.deps_json), str(template_path("run.sh.j2")),
+                         str(template_path("domain.xml.j2"))],
+            "targets": [str(self.dir / name) for name in ("run.sh", "domain.xml", "vm.json")],
             "uptodate": [config_changed(config)],
             "clean": True,
         }
@@ -216,7 +344,9 @@ class ServiceTasks:
             "name": name,
             "doc": f"build everything of {name}",
             "actions": None,
-            "task_dep": [f"link:{name}", f"launch:{name}"],
+            "task_dep": [f"link:{name}", f"launch:{name}"]
+            + ([f"image:{name}"] if self.service.image_formats else [])
+            + [f"disk:{name}:{d.name}" for d in self.service.vm.disks],
             "clean": [remove_build_dir],
         }
 
@@ -294,10 +424,14 @@ def job_slots(jobs: int):
 
 
 def service_tasks(project: Project, kind: str, jobs: int = 1):
-    """doit subtasks ``kind:S`` for every service."""
+    """doit subtasks ``kind:S`` (or ``kind:S:D``) for every service."""
     job_slots(jobs)  # made now, in doit's main process
     for service in project.services:
-        yield getattr(_service_tasks(project, service, jobs), kind)()
+        made = getattr(_service_tasks(project, service, jobs), kind)()
+        if isinstance(made, dict):
+            yield made
+        elif made:
+            yield from made
 
 
 _made: dict[tuple, ServiceTasks] = {}

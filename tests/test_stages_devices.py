@@ -1,0 +1,211 @@
+"""Stages for disks, images, networks and launch targets, with no QEMU run."""
+
+import json
+import shutil
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import write_service
+from ukbuild.descriptor import load_service
+from ukbuild.platform import load_platform
+from ukbuild.render import render
+from ukbuild.stages import image
+from ukbuild.stages.machine import domain_context, kvm_usable, vmrunner_config
+from ukbuild.stages.qemu import LaunchError, launch
+
+FAKE = Path(__file__).parent / "data" / "fakeplatform"
+
+DEVICES = """
+[service]
+description = 'Disks & <nets> "quoted"'
+[image]
+formats = ["qcow2", "raw"]
+[vm]
+cmdline = "--port 7"
+[[vm.net]]
+forward = ["udp:5555-:7"]
+[[vm.net]]
+mode = "tap"
+tap = "tap7"
+[[vm.disk]]
+name = "data"
+source = "data"
+size = 8
+readonly = true
+[[vm.disk]]
+name = "scratch"
+source = "data"
+size = 4
+format = "raw"
+interface = "ide"
+[[vm.disk]]
+name = "keep"
+source = "base.vmdk"
+format = "vmdk"
+persistent = true
+"""
+FILES = {"a.cpp": "", "data/x.txt": "x\n", "base.vmdk": ""}
+
+
+def elf32(segments, entry):
+    """A minimal ELF32 with PT_LOAD segments [(paddr, bytes)]."""
+    phoff, phentsize = 52, 32
+    body_at = phoff + phentsize * len(segments)
+    header = bytearray(52)
+    header[:7] = b"\x7fELF\x01\x01\x01"
+    struct.pack_into("<HHIIIIIHHHHHH", header, 16, 2, 3, 1, entry, phoff, 0, 0, 52,
+                     phentsize, len(segments), 40, 0, 0)
+    phdrs, blobs, offset = b"", b"", body_at
+    for paddr, data in segments:
+        phdrs += struct.pack("<IIIIIIII", 1, offset, paddr, paddr, len(data), len(data) + 64, 5, 4096)
+        blobs += data
+        offset += len(data)
+    return bytes(header) + phdrs + blobs
+
+
+@pytest.fixture
+def service(project):
+    return load_service(write_service(project, "dev", DEVICES, FILES))
+
+
+@pytest.fixture
+def platform():
+    return load_platform(FAKE)
+
+
+def test_the_payload_is_the_loadable_segments_laid_flat():
+    kernel = elf32([(0x100000, b"AAAA"), (0x100010, b"BB")], entry=0x100004)
+    payload = image.multiboot_payload(kernel)
+    assert (payload.load_address, payload.entry) == (0x100000, 0x100004)
+    assert payload.data == b"AAAA" + bytes(12) + b"BB"
+    with pytest.raises(image.ImageError, match="not an ELF32"):
+        image.multiboot_payload(b"\x7fELF\x02" + bytes(60))
+
+
+def test_the_bootable_image_layout():
+    loader = bytes(510) + b"\x55\xaa"
+    payload = image.Payload(0x100000, 0x10000C, b"K" * 1000)
+    raw = image.bootable_image(loader, payload, "svc a b", max_payload=4096)
+    assert raw[:512] == loader and len(raw) % (1 << 20) == 0
+    magic, lba, sectors, load, entry, size, _ = struct.unpack_from("<8sIIIIII", raw, 512)
+    assert (magic, lba, sectors, load, entry, size) == (b"UKBOOT01", 2, 2, 0x100000, 0x10000C, 1000)
+    assert raw[512 + 32:512 + 40] == b"svc a b\0"
+    assert raw[1024:2024] == b"K" * 1000
+    with pytest.raises(image.ImageError, match="handles at most 999 bytes"):
+        image.bootable_image(loader, payload, "", max_payload=999)
+    with pytest.raises(image.ImageError, match="holds 479"):
+        image.bootable_image(loader, payload, "x" * 480, max_payload=4096)
+    with pytest.raises(image.ImageError, match="512-byte boot sector"):
+        image.bootable_image(bytes(512), payload, "", max_payload=4096)
+
+
+def test_fat_commands_are_in_a_fixed_order(tmp_path):
+    cmds = image.fat_commands(tmp_path / "d.img", 8 << 20, "DATA", "0badcafe", tmp_path,
+                              ["b.txt", "sub/z.txt", "a.txt", "sub/deep/y.txt"], ["sub/deep", "sub"])
+    assert cmds[0] == ["mkfs.fat", "-C", "--invariant", "-i", "0badcafe", "-n", "DATA",
+                       str(tmp_path / "d.img"), "8192"]
+    assert [c[0] for c in cmds[1:3]] == ["mmd", "mmd"] and cmds[1][-1] == "::/sub"
+    copies = [(c[4:-1], c[-1]) for c in cmds if c[0] == "mcopy"]
+    assert copies == [([str(tmp_path / "a.txt"), str(tmp_path / "b.txt")], "::/"),
+                      ([str(tmp_path / "sub/z.txt")], "::/sub/"),
+                      ([str(tmp_path / "sub/deep/y.txt")], "::/sub/deep/")]
+    assert image.fat_label("my-disk_1 long name") == "MY-DISK_1LO"
+    assert image.volume_id("s", "d") == image.volume_id("s", "d") != image.volume_id("s", "e")
+
+
+def test_the_vmdk_content_id_is_made_fixed():
+    head = b"KDMV....\n# Disk DescriptorFile\nversion=1\nCID=85485bf8\nparentCID=ffffffff\n"
+    fixed = image.vmdk_descriptor_fix(head, "00c0ffee")
+    assert b"\nCID=00c0ffee\nparentCID=ffffffff" in fixed and len(fixed) == len(head)
+
+
+def test_devices_boot_on_pc_with_qboot(service, platform):
+    spec = launch(service, platform, "dev.kernel")
+    args = list(spec.args)
+    assert args[:4] == ["-machine", "pc", "-bios", "qboot.rom"] and spec.machine == "pc"
+    drives = [args[i + 1] for i, a in enumerate(args) if a == "-drive"]
+    assert drives == [
+        "file=disks/data.qcow2,format=qcow2,readonly=on,if=none,id=disk-data",
+        "file=disks/scratch.raw,format=raw,snapshot=on,if=none,id=disk-scratch",
+        "file=persistent/keep.qcow2,format=qcow2,if=none,id=disk-keep"]
+    devices = [args[i + 1] for i, a in enumerate(args) if a == "-device"]
+    assert devices[:3] == ["virtio-blk-pci,drive=disk-data,serial=data",
+                           "ide-hd,drive=disk-scratch,serial=scratch,bus=ide.0,unit=0",
+                           "virtio-blk-pci,drive=disk-keep,serial=keep"]
+    netdevs = [args[i + 1] for i, a in enumerate(args) if a == "-netdev"]
+    assert netdevs == ["user,id=net0,hostfwd=udp:127.0.0.1:5555-:7",
+                       "tap,id=net1,ifname=tap7,script=no,downscript=no"]
+    assert devices[3] == f"virtio-net-pci,netdev=net0,mac={service.vm.nets[0].mac}"
+    assert spec.taps == ("tap7",) and spec.persistent == (("persistent/keep.qcow2", "disks/keep.vmdk", "vmdk"),)
+
+
+def test_disk_boot_uses_seabios_and_the_image(project, platform):
+    s = load_service(write_service(project, "db", "[image]\nformats = ['vmdk', 'raw']\n[vm]\nboot = 'disk'\n",
+                                   {"a.cpp": ""}))
+    args = list(launch(s, platform, "db.kernel").args)
+    assert args[:2] == ["-machine", "pc"] and "-bios" not in args and "-kernel" not in args
+    assert "file=db.vmdk,format=vmdk,if=none,id=boot,snapshot=on" in args
+    assert "virtio-blk-pci,drive=boot,bootindex=0" in args
+
+
+def test_a_platform_without_pci_machines_cannot_have_devices(service, platform):
+    import dataclasses
+
+    with pytest.raises(LaunchError, match="none with PCI"):
+        launch(service, dataclasses.replace(platform, machines=("microvm",)), "k")
+
+
+def test_run_sh_checks_taps_and_makes_persistent_overlays(service, platform, tmp_path):
+    text = render("run.sh.j2", service=service, launch=launch(service, platform, "dev.kernel"),
+                  descriptor="x")
+    script = tmp_path / "run.sh"
+    script.write_text(text)
+    assert subprocess.run(["sh", "-n", str(script)]).returncode == 0
+    out = subprocess.run(["sh", str(script)], capture_output=True, text=True)
+    if not Path("/sys/class/net/tap7").exists():
+        assert out.returncode == 72 and "there is no tap device tap7" in out.stderr
+    assert "qemu-img create -q -f qcow2 -F vmdk -b ../disks/keep.vmdk persistent/keep.qcow2" in text
+
+
+def test_domain_xml_is_valid_libvirt(service, tmp_path):
+    if shutil.which("virt-xml-validate") is None:
+        pytest.fail("virt-xml-validate is missing (Debian: libvirt-clients; make test installs it)")
+    context = domain_context(service, tmp_path, tmp_path / "dev.kernel", kvm=False)
+    xml = tmp_path / "domain.xml"
+    xml.write_text(render("domain.xml.j2", descriptor="x", **context))
+    out = subprocess.run(["virt-xml-validate", str(xml)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr + xml.read_text()
+    text = xml.read_text()
+    import xml.etree.ElementTree as ET
+
+    assert ET.parse(xml).getroot().findtext("description") == 'Disks & <nets> "quoted"'
+    assert "&lt;nets&gt;" in text
+    assert '<domain type="qemu">' in text and f"<kernel>{tmp_path}/dev.kernel</kernel>" in text
+    assert '<target dev="vda" bus="virtio"/>' in text and '<target dev="hda" bus="ide"/>' in text
+    assert "<readonly/>" in text and text.count("<transient/>") == 1
+    assert '<portForward proto="udp" address="127.0.0.1">' in text
+    assert '<target dev="tap7" managed="no"/>' in text
+
+
+def test_vm_json_follows_vmrunner(service):
+    config = vmrunner_config(service, "dev.kernel")
+    assert config["image"] == "dev.kernel" and config["mem"] == 128 and config["smp"] == 1
+    for drive in config["drives"]:
+        assert {"file", "type", "format", "media"} <= set(drive)
+        assert drive["type"] in ("ide", "virtio") and drive["media"] == "disk"
+    assert [n["backend"] for n in config["net"]] == ["user", "tap"]
+    json.dumps(config)
+
+
+def test_kvm_needs_vmx_or_svm(tmp_path):
+    dev = tmp_path / "kvm"
+    dev.write_text("")
+    cpu = tmp_path / "cpuinfo"
+    cpu.write_text("flags\t\t: fpu vme hypervisor\n")
+    assert not kvm_usable(str(dev), str(cpu))
+    cpu.write_text("flags\t\t: fpu vmx sse\n")
+    assert kvm_usable(str(dev), str(cpu))
+    assert not kvm_usable(str(tmp_path / "none"), str(cpu))

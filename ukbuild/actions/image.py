@@ -1,0 +1,182 @@
+"""image:S, disk:S:D, memdisk and config: disk images and embedded data.
+
+Each output appears complete under its final name or not at all, and is the
+same bytes however often and wherever it is built: FAT filesystems are made
+with fixed ids and dates and files in sorted order, qemu-img conversions
+are repeatable (a VMDK's random content id is replaced by a fixed one).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .. import trace
+from ..errors import ToolError, UkbuildError, display_path
+from ..fsutil import atomic_write, remove_leftovers, temporary_sibling
+from ..model import Disk, Service
+from ..platform import Platform
+from ..stages import image as stage
+
+QEMU_IMG = "qemu-img"
+
+
+def _run(step: str, command: list[str], env: dict | None = None, cwd: Path | None = None) -> None:
+    trace.record(step, command[-1])
+    proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          stdin=subprocess.DEVNULL, cwd=cwd,
+                          env={**os.environ, **env} if env else None)
+    if proc.returncode != 0:
+        output = proc.stdout.decode(errors="replace").strip()
+        raise ToolError(f"{step}: {' '.join(command[:2])} failed: {output}")
+
+
+def convert(source: Path, source_format: str, fmt: str, output: Path) -> None:
+    """``qemu-img convert`` into ``output``, atomically and repeatably. The
+    conversion is made in a private folder under the final file name (a
+    VMDK names its own file inside), then renamed into place."""
+    remove_leftovers(output)
+    with tempfile.TemporaryDirectory(dir=output.parent, prefix=f".{output.name}.") as tmp:
+        staged = Path(tmp) / output.name
+        _run("qemu-img", stage.convert_command(QEMU_IMG, source, source_format, fmt, staged))
+        if fmt == "vmdk":
+            with open(staged, "r+b") as f:
+                head = f.read(64 * 1024)
+                cid = hashlib.sha256(output.name.encode()).hexdigest()[:8]
+                f.seek(0)
+                f.write(stage.vmdk_descriptor_fix(head, cid))
+        os.replace(staged, output)
+
+
+def bootable_images(service: Service, platform: Platform, kernel: Path,
+                    outputs: dict[str, Path]) -> None:
+    """``S.raw`` / ``S.qcow2`` / ``S.vmdk``: the platform's loader and the kernel."""
+    where = f"{display_path(service.descriptor)}: image.formats"
+    if platform.loader is None or platform.loader_protocol != "ukboot-1":
+        raise UkbuildError(f"{where}: the platform {platform.name} has no boot loader for disk "
+                           "images (platform.toml [image] loader, protocol \"ukboot-1\")")
+    try:
+        payload = stage.multiboot_payload(kernel.read_bytes())
+        raw = stage.bootable_image(platform.loader.read_bytes(), payload,
+                                   f"{service.name} {service.vm.cmdline}".strip(),
+                                   platform.max_payload)
+    except stage.ImageError as err:
+        raise UkbuildError(f"{where}: {err}") from None
+    raw_path = outputs.get("raw") or kernel.parent / f".{service.name}.raw.source"
+    atomic_write(raw_path, raw)
+    try:
+        for fmt, path in outputs.items():
+            if fmt != "raw":
+                convert(raw_path, "raw", fmt, path)
+    finally:
+        if "raw" not in outputs:
+            raw_path.unlink(missing_ok=True)
+
+
+def folder_listing(folder: Path) -> tuple[list[tuple[str, int]], list[str]]:
+    """(files with sizes, folders), relative to ``folder``, sorted."""
+    files, folders = [], []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        rel = os.path.relpath(dirpath, folder)
+        prefix = "" if rel == "." else rel + "/"
+        folders += [prefix + d for d in dirnames]
+        files += [(prefix + f, os.path.getsize(os.path.join(dirpath, f))) for f in sorted(filenames)]
+    return files, folders
+
+
+def fat_image(folder: Path, size: int | None, output: Path, vol_id: str, label: str,
+              where: str) -> None:
+    """A FAT filesystem holding ``folder``: ``size`` bytes, or as large as
+    it needs to be when ``size`` is None (a memdisk)."""
+    files, folders = folder_listing(folder)
+    need = stage.tree_size(files, folders)
+    total = sum(s for _, s in files)
+    fixed = size is not None
+    size = size if fixed else max(1 << 20, -(-need // (1 << 16)) * (1 << 16))
+    remove_leftovers(output)
+    tmp = temporary_sibling(output)
+    tmp.unlink()
+    try:
+        while True:
+            commands = stage.fat_commands(tmp, size, label, vol_id, folder,
+                                          [f for f, _ in files], folders)
+            try:
+                for command in commands:
+                    _run(command[0], command, env=stage.fat_environment())
+                break
+            except ToolError as err:
+                if "Disk full" not in str(err) and "No free cluster" not in str(err):
+                    raise
+                if fixed:
+                    raise UkbuildError(
+                        f"{where}: {display_path(folder)} ({total} bytes in {len(files)} files) "
+                        f"does not fit in {size >> 20} MiB") from None
+                tmp.unlink(missing_ok=True)
+                size *= 2
+        tmp.replace(output)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def data_disk(service: Service, disk: Disk, output: Path, index: int) -> None:
+    """``disks/D.<format>``: from a folder, a FAT filesystem of its size; from
+    an image file, a converted copy."""
+    where = f"{display_path(service.descriptor)}: vm.disk[{index}]"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if disk.from_folder:
+        if disk.format == "raw":
+            fat_image(disk.source, disk.size << 20, output, stage.volume_id(service.name, disk.name),
+                      stage.fat_label(disk.name), where)
+        else:
+            raw = output.with_name(f".{output.name}.fat")
+            try:
+                fat_image(disk.source, disk.size << 20, raw,
+                          stage.volume_id(service.name, disk.name), stage.fat_label(disk.name), where)
+                convert(raw, "raw", disk.format, output)
+            finally:
+                raw.unlink(missing_ok=True)
+    else:
+        convert(disk.source, stage.INPUT_FORMATS[disk.source.suffix], disk.format, output)
+    _retire_stale_overlay(service, disk, output)
+
+
+def _retire_stale_overlay(service: Service, disk: Disk, built: Path) -> None:
+    """A persistent disk's overlay belongs to the disk it was made over; when
+    that disk is rebuilt, the old overlay is kept aside, not reused."""
+    overlay = built.parent.parent / "persistent" / f"{disk.name}.qcow2"
+    if disk.persistent and overlay.exists():
+        aside = overlay.with_suffix(".qcow2.old")
+        os.replace(overlay, aside)
+        print(f"{service.name}: disk {disk.name} was rebuilt; what runs wrote to it is kept in "
+              f"{display_path(aside)}")
+
+
+def memdisk(service: Service, platform: Platform, image: Path, obj: Path) -> None:
+    """The memdisk: a FAT image of ``[build] memdisk`` in the section the
+    platform's link script puts between _DISK_START_ and _DISK_END_."""
+    fat_image(service.build.memdisk, None, image, stage.volume_id(service.name, "memdisk"),
+              "MEMDISK", f"{display_path(service.descriptor)}: build.memdisk")
+    embed(platform, image, ".diskdata", obj)
+
+
+def config(service: Service, platform: Platform, staged: Path, obj: Path) -> None:
+    """``[build] config`` in the ``.config`` section (IncludeOS's config.json)."""
+    atomic_write(staged, service.build.config.read_bytes())
+    embed(platform, staged, ".config", obj)
+
+
+def embed(platform: Platform, data: Path, section: str, obj: Path) -> None:
+    command = stage.embed_command(platform.objcopy, platform.arch, data.name, section, obj)
+    # run beside the data, so that the symbols objcopy makes name no folder
+    remove_leftovers(obj)
+    tmp = temporary_sibling(obj)
+    try:
+        _run("embed", command[:-1] + [str(tmp)], cwd=data.parent)
+        tmp.replace(obj)
+    finally:
+        tmp.unlink(missing_ok=True)
+

@@ -1,0 +1,155 @@
+"""Image stage: bootable disk images (``[image] formats``) by the platform's
+boot-loader protocol, and the FAT filesystems of data disks and memdisks.
+
+The bootable image follows "ukboot-1" (docs/platform.md): the platform's
+one-sector loader at LBA 0, a header at LBA 1, then the kernel's loadable
+segments laid out flat. Everything here works on bytes and file lists; the
+actions write the files and run qemu-img, mkfs.fat and mtools.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+SECTOR = 512
+MIB = 1 << 20
+HEADER_MAGIC = b"UKBOOT01"
+PAYLOAD_LBA = 2
+CMDLINE_BYTES = SECTOR - 32
+
+# qemu-img input formats by image file suffix
+INPUT_FORMATS = {".img": "raw", ".raw": "raw", ".qcow2": "qcow2", ".vmdk": "vmdk"}
+
+# A fixed date for everything written into FAT filesystems (mtools honours
+# SOURCE_DATE_EPOCH): 2000-01-01, after FAT's 1980 epoch.
+FAT_EPOCH = 946684800
+
+
+class ImageError(ValueError):
+    """The kernel cannot be made into a bootable image."""
+
+
+@dataclass(frozen=True)
+class Payload:
+    load_address: int
+    entry: int
+    data: bytes
+
+
+def multiboot_payload(elf: bytes) -> Payload:
+    """The loadable segments of an ELF32 kernel, flat from the lowest
+    physical address (zero-filled gaps; .bss is the kernel's to clear)."""
+    if elf[:4] != b"\x7fELF" or elf[4] != 1:
+        raise ImageError("the kernel is not an ELF32 file")
+    (e_entry, e_phoff, _, _, _, e_phentsize, e_phnum) = struct.unpack_from("<IIIIHHH", elf, 24)
+    segments = []
+    for i in range(e_phnum):
+        p_type, p_offset, _, p_paddr, p_filesz, _, _, _ = struct.unpack_from(
+            "<IIIIIIII", elf, e_phoff + i * e_phentsize)
+        if p_type == 1 and p_filesz:  # PT_LOAD with contents
+            segments.append((p_paddr, elf[p_offset:p_offset + p_filesz]))
+    if not segments:
+        raise ImageError("the kernel has no loadable segment")
+    base = min(addr for addr, _ in segments)
+    end = max(addr + len(data) for addr, data in segments)
+    flat = bytearray(end - base)
+    for addr, data in segments:
+        flat[addr - base:addr - base + len(data)] = data
+    return Payload(base, e_entry, bytes(flat))
+
+
+def boot_header(payload: Payload, cmdline: str) -> bytes:
+    """Sector 1 of a ukboot-1 image."""
+    text = cmdline.encode()
+    if len(text) >= CMDLINE_BYTES:
+        raise ImageError(f"the command line is {len(text)} bytes; a disk image holds {CMDLINE_BYTES - 1}")
+    sectors = -(-len(payload.data) // SECTOR)
+    head = struct.pack("<8sIIIIII", HEADER_MAGIC, PAYLOAD_LBA, sectors, payload.load_address,
+                       payload.entry, len(payload.data), 0)
+    return head + text.ljust(CMDLINE_BYTES, b"\0")
+
+
+def bootable_image(loader: bytes, payload: Payload, cmdline: str, max_payload: int) -> bytes:
+    """The raw bootable disk: loader, header, payload, padded to whole MiB."""
+    if len(loader) != SECTOR or loader[510:512] != b"\x55\xaa":
+        raise ImageError("the platform's loader is not a 512-byte boot sector")
+    if len(payload.data) > max_payload:
+        raise ImageError(f"the kernel's loadable image is {len(payload.data)} bytes; the platform's "
+                         f"boot loader handles at most {max_payload} bytes")
+    body = loader + boot_header(payload, cmdline) + payload.data
+    return body + bytes(-len(body) % MIB)
+
+
+def convert_command(qemu_img: str, source: Path, source_format: str, fmt: str,
+                    output: Path) -> list[str]:
+    """qemu-img's conversion, which is byte-for-byte repeatable."""
+    return [qemu_img, "convert", "-q", "-f", source_format, "-O", fmt, str(source), str(output)]
+
+
+# -- FAT ---------------------------------------------------------------------
+
+def volume_id(*names: str) -> str:
+    """A stable FAT volume id from the names of what the disk belongs to."""
+    return hashlib.sha256("/".join(names).encode()).hexdigest()[:8]
+
+
+def fat_label(name: str) -> str:
+    label = "".join(c for c in name.upper() if c.isalnum() or c in "_-")[:11]
+    return label or "NO NAME"
+
+
+def tree_size(files: list[tuple[str, int]], folders: list[str], cluster: int = 4096) -> int:
+    """Bytes a FAT filesystem needs for these files and folders, roughly
+    (clusters of data, a cluster per folder, tables and slack)."""
+    data = sum(-(-size // cluster) * cluster for _, size in files)
+    data += cluster * (len(folders) + 1)
+    return data + data // 8 + 128 * 1024
+
+
+def fat_commands(image: Path, size_bytes: int, label: str, vol_id: str, source: Path,
+                 files: list[str], folders: list[str]) -> list[list[str]]:
+    """mkfs.fat, then the folders and files in sorted order (so that two
+    builds write the same directory entries in the same places)."""
+    kib = size_bytes // 1024
+    commands = [["mkfs.fat", "-C", "--invariant", "-i", vol_id, "-n", label, str(image), str(kib)]]
+    for folder in sorted(folders, key=lambda f: (f.count("/"), f)):
+        commands.append(["mmd", "-i", str(image), f"::/{folder}"])
+    by_folder: dict[str, list[str]] = {}
+    for rel in sorted(files):
+        by_folder.setdefault(rel.rpartition("/")[0], []).append(rel)
+    for folder, names in sorted(by_folder.items()):
+        commands.append(["mcopy", "-i", str(image), "-o",
+                         *[str(source / n) for n in names], f"::/{folder}/" if folder else "::/"])
+    return commands
+
+
+def fat_environment() -> dict:
+    return {"MTOOLS_SKIP_CHECK": "1", "SOURCE_DATE_EPOCH": str(FAT_EPOCH), "TZ": "UTC"}
+
+
+def embed_command(objcopy: tuple[str, ...], arch: str, name: str, section: str,
+                  output: Path) -> list[str]:
+    """An object whose section ``section`` holds the file ``name`` (run in the
+    file's folder, so that symbol names carry no path)."""
+    bfd = {"x86_64": ("elf64-x86-64", "i386:x86-64")}[arch]
+    return [*objcopy, "-I", "binary", "-O", bfd[0], "-B", bfd[1],
+            "--rename-section", f".data={section},alloc,load,readonly,data,contents",
+            name, str(output)]
+
+
+VMDK_CID = b"\nCID="
+
+
+def vmdk_descriptor_fix(head: bytes, cid: str) -> bytes:
+    """A monolithic sparse VMDK made by qemu-img carries a random content id
+    (CID) in its text descriptor; give it a fixed one of the same length, so
+    that two conversions are identical. ``head`` is the file's beginning
+    (the descriptor sits in its first sectors)."""
+    at = head.find(VMDK_CID)
+    if at < 0:
+        raise ImageError("no CID in the VMDK descriptor")
+    start = at + len(VMDK_CID)
+    return head[:start] + cid.encode()[:8].ljust(8, b"0") + head[start + 8:]
