@@ -107,3 +107,30 @@ def test_a_service_recipe_is_used_instead_of_the_generated_one(tmp_path):
     project.edit("services/wordfreq/conanfile.py", '"checksum/[>=1.0 <2]"', '"checksum/1.0.0"')
     again = project.doit()
     assert "deps:wordfreq" in again.ran and again.traced("compile") == [], again
+
+
+def test_debug_boots_paused_and_gdb_attaches(built):
+    import shlex
+
+    from support import environment
+
+    proc = subprocess.Popen([sys.executable, "-m", "ukbuild", "debug", "hello"], cwd=built.root,
+                            env=environment(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        first = proc.stdout.readline()
+        assert "gdb stub on 127.0.0.1:" in first, first
+        command = proc.stdout.readline().strip()
+        assert command.startswith("gdb ") and "hello.elf.bin" in command, command
+        words = shlex.split(command)
+        gdb = subprocess.run(["gdb", "-batch", *words[1:-1], "-ex", "bt 1", "-ex", "kill",
+                              words[-1]], cwd=built.root, capture_output=True, text=True, timeout=120)
+        assert "in main ()" in gdb.stdout, gdb.stdout + gdb.stderr
+    finally:
+        try:
+            proc.wait(timeout=30)
+        finally:
+            proc.kill()
+    rest = proc.stdout.read()
+    assert "Running [ Hello world - OS included ]" in rest, "the service ran until main once attached"
+    assert "Hello world\n" not in rest, "gdb killed it at main, before it printed"

@@ -1,11 +1,14 @@
 """Bad input and failing services: one clear line, the right status, nothing
 half-built."""
 
-import shutil
+import os
+import subprocess
+import sys
+import time
 
 import pytest
 
-from support import Project
+from support import Project, environment
 
 pytestmark = pytest.mark.e2e
 
@@ -103,3 +106,62 @@ def test_testing_an_unbuilt_service_says_so(tmp_path):
     project = Project(tmp_path, services=("hello",))
     result = project.ukbuild("test", "hello")
     assert result.status == 72 and "doit build:hello" in result.err, result
+
+
+def qemus_in(folder):
+    """QEMU processes whose working directory is ``folder``."""
+    found = []
+    for proc in os.listdir("/proc"):
+        if not proc.isdigit():
+            continue
+        try:
+            exe = os.readlink(f"/proc/{proc}/exe")
+            cwd = os.readlink(f"/proc/{proc}/cwd")
+        except OSError:
+            continue
+        if "qemu-system" in exe and cwd == str(folder):
+            found.append(int(proc))
+    return found
+
+
+def test_no_qemu_outlives_its_test(tmp_path):
+    project = failing(tmp_path, MAIN + 'void Service::start(){ std::puts("ready"); }', timeout=60)
+    build = project.path("build/probe")
+    harness = subprocess.Popen([sys.executable, "-m", "ukbuild", "test", "probe"],
+                               cwd=project.root, env=environment(), stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+    assert "ready" in "".join(harness.stdout.readline() for _ in range(4)), "the service booted"
+    assert qemus_in(build), "QEMU runs while the test does"
+    harness.kill()  # the harness dies without any chance to clean up
+    harness.wait()
+    deadline = time.monotonic() + 10
+    while qemus_in(build) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert qemus_in(build) == []
+    # a test that times out leaves nothing running either
+    project.edit("services/probe/service.toml", "timeout = 60", "timeout = 2")
+    assert project.doit().status == 0
+    assert project.ukbuild("test", "probe").status == 66
+    assert qemus_in(build) == []
+
+
+def test_a_busy_forwarded_port_is_reported_before_qemu_starts(tmp_path):
+    import socket
+
+    holder = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    holder.bind(("127.0.0.1", 0))
+    port = holder.getsockname()[1]
+    project = failing(tmp_path, MAIN + 'int main(){ std::puts("ready"); return 0; }')
+    project.edit("services/probe/service.toml", "[test]",
+                 f'[[vm.net]]\nforward = ["udp:{port}-:7"]\n\n[test]')
+    assert project.doit().status == 0
+    try:
+        result = project.ukbuild("test", "probe")
+        assert result.status == 72, result
+        assert (f"services/probe/service.toml: vm.net[0].forward[0]: udp port 127.0.0.1:{port} "
+                "is already in use") in result.err, result
+        assert result.trace == [], "QEMU was not started"
+    finally:
+        holder.close()
+    # free again: the service boots on pc with a NIC
+    assert project.ukbuild("test", "probe").status == 0

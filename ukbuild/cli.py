@@ -2,6 +2,7 @@
 
     python -m ukbuild test S     boot S headless, check [test]; vmrunner's exit status
     python -m ukbuild run S      boot S with its serial port on this terminal
+    python -m ukbuild debug S    boot S paused, with a gdb stub; print how to attach
     python -m ukbuild check      validate every services/*/service.toml
 
 Run at the project root (or give ``--root``). The service must have been
@@ -29,12 +30,38 @@ def _serial_rules(build_dir: Path) -> dict:
 
 
 def _built(root: Path, service: Service) -> tuple[Path, dict]:
+    """The service's run.sh and serial rules, once it is ready to boot."""
+    from .preflight import check_forwards
+
     build_dir = root / "build" / service.name
     run_sh = build_dir / "run.sh"
     if not run_sh.is_file() or not (build_dir / "deps.json").is_file():
         raise UkbuildError(f"{display_path(run_sh)} is missing: build the service first "
                            f"(doit build:{service.name})")
+    check_forwards(service)
     return run_sh, _serial_rules(build_dir)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def debug(root: Path, service: Service) -> int:
+    """Boot paused with a gdb stub on a free local port; print how to attach."""
+    run_sh, rules = _built(root, service)
+    port = free_port()
+    elf = display_path(root / "build" / service.name / f"{service.name}.elf.bin")
+    print(f"debug:{service.name}: paused before the first instruction; gdb stub on "
+          f"127.0.0.1:{port}. In another terminal:\n"
+          f"  gdb -ex 'set architecture i386:x86-64' -ex 'target remote 127.0.0.1:{port}' "
+          f"-ex 'hbreak main' -ex continue {elf}\n"
+          "(hbreak: the kernel starts in 32-bit mode; a hardware breakpoint holds across "
+          "the switch to long mode)", flush=True)
+    return harness.interactive(run_sh, rules, ["-S", "-gdb", f"tcp:127.0.0.1:{port}"])
 
 
 def run_test(root: Path, service: Service, echo=None) -> tuple[int, str]:
@@ -53,7 +80,7 @@ def commands(root: Path, project) -> dict:
     from .actions.deps import load
     from .platform import load_platform
     from .stages.compile import units
-    from .stages.link import kernel_command, link_command
+    from .stages.link import embedded_objects, kernel_command, link_command
 
     out = {}
     for service in project.services:
@@ -63,13 +90,14 @@ def commands(root: Path, project) -> dict:
         deps, _ = load(build_dir / "deps.json")
         platform = load_platform(deps.platform.folder)
         us = units(service, platform, deps, root, build_dir)
+        objects = [u.object for u in us] + embedded_objects(service, build_dir)
         elf = build_dir / f"{service.name}.elf.bin"
         kernel = build_dir / f"{service.name}.kernel"
         out[service.name] = {
             "compile": [{"source": str(u.source), "object": str(u.object),
                          "depfile": str(u.depfile), "command": list(u.command)} for u in us],
             "link": {"output": str(elf), "command": list(
-                link_command(service, platform, deps, [u.object for u in us], elf))},
+                link_command(service, platform, deps, objects, elf))},
             "kernel": {"output": str(kernel), "command": list(kernel_command(platform, elf, kernel))},
         }
     return out
@@ -80,7 +108,8 @@ def main(argv=None) -> int:
     parser.add_argument("--root", default=".", help="the project folder (default: .)")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, help_text in (("test", "boot a service headless and check [test]"),
-                            ("run", "boot a service with its serial port on this terminal")):
+                            ("run", "boot a service with its serial port on this terminal"),
+                            ("debug", "boot a service paused, with a gdb stub")):
         p = sub.add_parser(name, help=help_text)
         p.add_argument("service")
     sub.add_parser("check", help="validate every service descriptor")
@@ -118,6 +147,8 @@ def main(argv=None) -> int:
         return status
 
     try:
+        if args.command == "debug":
+            return debug(root, service)
         run_sh, rules = _built(root, service)
     except UkbuildError as err:
         print(err, file=sys.stderr)

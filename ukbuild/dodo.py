@@ -17,7 +17,7 @@ from .errors import UkbuildError
 from .tasks import doit_config, ensure_state_dir, jobs_from_argv, recipes_task, service_tasks
 
 __all__ = ["DOIT_CONFIG", "task_recipes", "task_deps", "task_compile", "task_link",
-           "task_launch", "task_build", "task_embed", "task_image", "task_disk", "task_run_service", "task_test"]
+           "task_launch", "task_build", "task_embed", "task_image", "task_disk", "task_run_service", "task_debug_service", "task_test"]
 
 DOIT_CONFIG = doit_config()
 ensure_state_dir(Path.cwd())
@@ -86,6 +86,11 @@ def task_build():
 def task_run_service():
     """boot a service with its serial port on this terminal (run:S)"""
     yield from _tasks("run")
+
+
+def task_debug_service():
+    """boot a service paused with a gdb stub (debug:S)"""
+    yield from _tasks("debug")
 
 
 def task_test():

@@ -97,10 +97,20 @@ class Outcome:
     serial: list[str]
 
 
+def _die_with_parent() -> None:
+    """In the child: be killed when the harness dies, however it dies (the
+    signal survives run.sh's exec of QEMU)."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def _spawn(run_sh: Path, extra_args, stdin) -> subprocess.Popen:
     trace.record("qemu", str(run_sh))
     return subprocess.Popen([str(run_sh), *extra_args], stdin=stdin, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
+                            stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=_die_with_parent)
 
 
 def _kill(proc: subprocess.Popen) -> None:
@@ -195,7 +205,8 @@ def interactive(run_sh: Path, rules: dict, extra_args=()) -> int:
     status (or 67 after a panic, 72 if QEMU failed to start)."""
     watch = SerialWatch(rules)
     try:
-        proc = subprocess.Popen([str(run_sh), *extra_args], stdout=subprocess.PIPE)
+        proc = subprocess.Popen([str(run_sh), *extra_args], stdout=subprocess.PIPE,
+                                preexec_fn=_die_with_parent)
     except OSError as err:
         print(f"could not start {run_sh}: {err.strerror}", file=sys.stderr)
         return BOOT_FAILED

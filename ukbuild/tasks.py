@@ -31,6 +31,7 @@ from .errors import UkbuildError
 from .model import Project, Service
 from .render import template_path
 from .stages import compile as compile_stage
+from .stages import link as link_stage
 
 DEP_FILE = ".ukbuild/doit.db"
 
@@ -185,9 +186,7 @@ class ServiceTasks:
     # -- memdisk and config: data linked into the kernel --------------------
     @property
     def embedded(self) -> list[Path]:
-        """Objects holding the memdisk and the config, when the service has them."""
-        return ([self.dir / "memdisk.o"] if self.service.build.memdisk else []) + \
-               ([self.dir / "config.o"] if self.service.build.config else [])
+        return link_stage.embedded_objects(self.service, self.dir)
 
     def embed(self) -> list[dict]:
         from .actions import image as image_action
@@ -357,6 +356,17 @@ class ServiceTasks:
             "doc": f"boot {name} with its serial port on this terminal",
             # the project is free for rebuilds while the service runs
             "actions": [doitdb.release, [sys.executable, "-m", "ukbuild", "run", name]],
+            "task_dep": [f"build:{name}"],
+            "uptodate": [False],
+            "io": {"capture": False},
+        }
+
+    def debug(self) -> dict:
+        name = self.service.name
+        return {
+            "basename": f"debug:{name}",
+            "doc": f"boot {name} paused with a gdb stub, and print how to attach",
+            "actions": [doitdb.release, [sys.executable, "-m", "ukbuild", "debug", name]],
             "task_dep": [f"build:{name}"],
             "uptodate": [False],
             "io": {"capture": False},

@@ -9,6 +9,12 @@ from ..platform import Platform, expand
 from .deps import Deps
 
 
+def embedded_objects(service: Service, build_dir: Path) -> list[Path]:
+    """Objects holding the data linked into the kernel: the memdisk, the config."""
+    return ([build_dir / "memdisk.o"] if service.build.memdisk else []) + \
+           ([build_dir / "config.o"] if service.build.config else [])
+
+
 def platform_archives(service: Service, platform: Platform) -> list[Path]:
     """stdout handlers, drivers and plugins the service asks for, in
     IncludeOS's order (os_add_stdout, os_add_drivers, os_add_plugins)."""
