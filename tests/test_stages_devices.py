@@ -120,6 +120,8 @@ def test_the_vmdk_content_id_is_made_fixed():
     head = b"KDMV....\n# Disk DescriptorFile\nversion=1\nCID=85485bf8\nparentCID=ffffffff\n"
     fixed = image.vmdk_descriptor_fix(head, "00c0ffee")
     assert b"\nCID=00c0ffee\nparentCID=ffffffff" in fixed and len(fixed) == len(head)
+    short = head.replace(b"CID=85485bf8", b"CID=5485bf8")  # qemu-img does not pad it
+    assert b"\nCID=00c0ffe\nparentCID" in image.vmdk_descriptor_fix(short, "00c0ffee")
 
 
 def test_devices_boot_on_pc_with_qboot(service, platform):

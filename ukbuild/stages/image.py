@@ -152,4 +152,6 @@ def vmdk_descriptor_fix(head: bytes, cid: str) -> bytes:
     if at < 0:
         raise ImageError("no CID in the VMDK descriptor")
     start = at + len(VMDK_CID)
-    return head[:start] + cid.encode()[:8].ljust(8, b"0") + head[start + 8:]
+    end = head.index(b"\n", start)
+    width = end - start  # keep the descriptor's length: the value, same width
+    return head[:start] + cid.encode()[:width].rjust(width, b"0") + head[end:]
