@@ -145,19 +145,19 @@ class Bench:
         self.rows: list[tuple[str, list[float], list[float]]] = []
         self.counter = 0
 
-    def ukbuild(self) -> tuple[float, int]:
-        return timed([sys.executable, "-m", "doit", "-n", str(self.jobs)], self.root)
+    def ukbuild(self, jobs: int | None = None) -> tuple[float, int]:
+        return timed([sys.executable, "-m", "doit", "-n", str(jobs or self.jobs)], self.root)
 
-    def ninja_build(self) -> float:
-        return timed([self.ninja, "-j", str(self.jobs)], self.root)[0]
+    def ninja_build(self, jobs: int | None = None) -> float:
+        return timed([self.ninja, "-j", str(jobs or self.jobs)], self.root)[0]
 
-    def scenario(self, name: str, change) -> None:
+    def scenario(self, name: str, change, jobs: int | None = None) -> None:
         uk, nj = [], []
         for _ in range(self.runs):
             self.counter += 1
             change(self.counter)
-            uk.append(self.ukbuild()[0])
-            nj.append(self.ninja_build())
+            uk.append(self.ukbuild(jobs)[0])
+            nj.append(self.ninja_build(jobs))
         self.rows.append((name, uk, nj))
         print(f"  {name}: ukbuild {statistics.median(uk):.3f} s, ninja {statistics.median(nj):.3f} s",
               file=sys.stderr)
@@ -216,6 +216,8 @@ def main() -> int:
         bench.scenario("source", bench.source)
         bench.scenario("header", bench.header)
         bench.scenario("flags", bench.flags)
+        if args.jobs > 1:
+            bench.scenario("cold -n 1", bench.cold, jobs=1)
 
         empty = root / "empty"
         empty.mkdir()
@@ -235,6 +237,9 @@ def main() -> int:
         print(f"{'doit floor':10} {statistics.median(floor):9.3f}            "
               f"(doit on an empty dodo file)")
         print(f"no-op peak memory: {rss / 1024:.1f} MiB (ukbuild's doit process)")
+        cold = {name: statistics.median(uk) for name, uk, _ in bench.rows}
+        if "cold -n 1" in cold:
+            print(f"doit -n {args.jobs} against -n 1, cold: {cold['cold -n 1'] / cold['cold']:.2f}x faster")
         print("cold: objects compiled for real (zig's plain clang keeps no compile cache);"
               " the platform package was built beforehand")
     finally:
