@@ -37,10 +37,14 @@ from .model import (
     VmSpec,
 )
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+
+def _tomllib():
+    """tomllib, imported only when a file has to be parsed (not on a no-op)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    return tomllib
 
 DESCRIPTOR = "service.toml"
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
@@ -138,6 +142,7 @@ def parse_toml(path: Path) -> dict:
         raise DescriptorError(path, "", "file not found") from None
     except UnicodeDecodeError as err:
         raise DescriptorError(path, "", f"expected UTF-8 text ({err.reason} at byte {err.start})") from None
+    tomllib = _tomllib()
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:

@@ -51,8 +51,10 @@ def temporary_sibling(path: Path) -> Path:
 
 
 def remove_leftovers(path: Path) -> None:
-    """Delete temporaries of ``path`` that a killed build left behind. Only
-    for outputs with a single writer (builds in one project take turns)."""
+    """Delete temporaries that a killed build left behind: those of the file
+    ``path``, or, given a folder, all in it. Only for outputs with a single
+    writer (builds in one project take turns)."""
     path = Path(path)
-    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+    folder, pattern = (path, ".*.tmp") if path.is_dir() else (path.parent, f".{path.name}.*.tmp")
+    for tmp in folder.glob(pattern):
         tmp.unlink(missing_ok=True)

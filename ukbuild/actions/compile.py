@@ -304,10 +304,9 @@ def compile_units(units: list[Unit], context: str, state_dir: Path, jobs: int = 
     state = State(state_dir)
     keys = {u.object: unit_key(u, context) for u in units}
     stale = [u for u in units if not state.is_current(u.object, keys[u.object])]
-    for unit in stale:
-        unit.object.parent.mkdir(parents=True, exist_ok=True)
-        remove_leftovers(unit.object)
-        remove_leftovers(unit.depfile)
+    for folder in {u.object.parent for u in stale}:
+        folder.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(folder)
     failure: list[CompileFailed] = []
     done: list[Unit] = []
 
