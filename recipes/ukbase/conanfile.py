@@ -2,9 +2,11 @@
 
 The package holds the hosted C/C++ runtime (libc++, libc++abi, libunwind,
 musl, as zig builds them for x86_64-linux-musl) with its headers, the kernel
-archives (libos.a, libarch.a, drivers/stdout/libdefault_stdout.a), the link
-script, src/service_name.cpp and platform.toml, which tells ukbuild how to
-compile, link and boot a service against it (docs/platform.md).
+archives (libos.a, libarch.a, drivers/stdout/libdefault_stdout.a, the device
+drivers drivers/lib{virtioblk,virtionet,ide}.a), the boot sector of bootable
+disk images (boot/mbr.bin), the link script, src/service_name.cpp and
+platform.toml, which tells ukbuild how to compile, link and boot a service
+against it (docs/platform.md).
 
 The toolchain is zig's clang/lld: found through the `ziglang` Python package
 (the binary next to ziglang/__init__.py), or conf `user.ukbase:zig`.
@@ -32,7 +34,7 @@ class UkbaseConan(ConanFile):
     settings = "os", "arch", "compiler", "build_type"
     exports_sources = (
         "platform.toml", "linker.ld", "include/*", "src/*", "kernel/*",
-        "arch/*", "drivers/*", "tools/*",
+        "arch/*", "drivers/*", "tools/*", "boot/*",
     )
     no_copy_source = True
 

@@ -7,8 +7,17 @@
    its platform.toml says (what ukbuild does), makes the kernels.
 3. Boots them in QEMU (TCG) on microvm and on pc + qboot (--machines for
    more) and checks the serial lines and that QEMU exits by itself.
-4. Optionally (--timings) the median boot-to-exit time per machine, and
-   (--repro) that two builds in different folders are byte-identical.
+4. Devices (skip with --no-devices): FAT file systems (FAT12 memdisk,
+   FAT16 on virtio-blk, FAT32 on IDE, long names, subfolders) through the
+   C, C++ and native file APIs, the [build] config section, on pc with
+   qboot, pc with SeaBIOS and q35; the network stack (UDP echo through
+   QEMU user networking from a host socket, with its round-trip time;
+   ARP, ICMP echo and next-hop resolution with raw Ethernet frames through
+   `-netdev socket`); bootable disk images through boot/mbr.bin (ukboot-1)
+   from virtio-blk and IDE under SeaBIOS, and the loader's errors.
+5. Optionally (--timings) the median boot-to-exit time per machine and
+   of disk boots, and (--repro) that two builds in different folders are
+   byte-identical.
 
 Run with the Python that has conan and ziglang installed, e.g.
     .venv/bin/python recipes/ukbase/selftest.py --timings --repro
@@ -206,7 +215,7 @@ class Platform:
         return self.expand(self.toml["kernel"]["command"], elf=elf, kernel=kernel)
 
     def build_service(self, name, description, sources, outdir, verbose=False,
-                      build_type="Release"):
+                      build_type="Release", data_objects=(), drivers=()):
         os.makedirs(outdir, exist_ok=True)
         objs = []
         info = os.path.join(self.prefix, self.toml["link"]["service_info"])
@@ -220,7 +229,8 @@ class Platform:
             objs.append(o)
         elf = os.path.join(outdir, name + ".elf.bin")
         kernel = os.path.join(outdir, name + ".kernel")
-        run(self.link_cmd(elf, [sn] + objs), verbose)
+        # Like ukbuild: memdisk.o and config.o after the service's objects.
+        run(self.link_cmd(elf, [sn] + objs + list(data_objects), drivers=drivers), verbose)
         run(self.kernel_cmd(elf, kernel), verbose)
         return kernel
 
@@ -229,11 +239,16 @@ class Platform:
 # Booting
 # ---------------------------------------------------------------------------
 
-def boot(kernel, machine, append="", timeout=30, memory=128):
+def boot(kernel, machine, append="", timeout=30, memory=128, extra=()):
+    """Boot `kernel` (None: boot from the disks in `extra`), wait for QEMU
+    to exit; (status or None on timeout, serial output, seconds)."""
     cmd = (["qemu-system-x86_64", "-accel", "tcg"] + MACHINES[machine]
-           + ["-m", str(memory), "-kernel", kernel, "-nographic", "-no-reboot"])
+           + ["-m", str(memory), "-nographic", "-no-reboot"])
+    if kernel:
+        cmd += ["-kernel", kernel]
     if append:
         cmd += ["-append", append]
+    cmd += list(extra)
     t0 = time.monotonic()
     try:
         res = subprocess.run(cmd, capture_output=True, timeout=timeout)
@@ -260,8 +275,8 @@ def expect_in_order(out, patterns):
 
 
 def check_run(r, platform, kernel, machine, append, patterns, label,
-              expect_panic=False, forbid=()):
-    status, out, took = boot(kernel, machine, append)
+              expect_panic=False, forbid=(), extra=(), memory=128):
+    status, out, took = boot(kernel, machine, append, extra=extra, memory=memory)
     detail = "---- serial (%s) ----\n%s\n----" % (label, out)
     ok = r.check(status == 0, "%s on %s: QEMU exited by itself with 0 (%.0f ms)"
                  % (label, machine, took * 1000), detail)
@@ -288,6 +303,8 @@ def main():
                     help="median of 5 boot-to-exit times of hello on every machine")
     ap.add_argument("--repro", action="store_true",
                     help="build the package twice in different folders and compare")
+    ap.add_argument("--no-devices", action="store_true",
+                    help="skip the disk, file system, network and disk-boot tests")
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args()
 
@@ -384,7 +401,28 @@ def main():
         r"CPU exception 14 \(#PF page fault\)", r"CR2 0x0000000000000000",
         r"PANIC.*CPU exception 14"], "null dereference", expect_panic=True)
 
+    boot_times = None
+    if not a.no_devices:
+        sys.path.insert(0, TESTS)
+        sys.dont_write_bytecode = True     # no __pycache__ in the recipe
+        import devices
+        objcopy = plat.tool("objcopy")[0]
+        built = devices.run_files_tests(r, plat, work, check_run, objcopy, a.verbose)
+        if built:
+            devices.run_net_tests(r, plat, built["net"])
+            devices.run_l2_tests(r, plat, built["net"], built["fat16"])
+            boot_times = devices.run_disk_boot_tests(r, plat, work, features, check_run, boot,
+                                                     a.timings, built["files"], built["fat16"])
+
     if a.timings:
+        if boot_times:
+            print("boot-to-exit of the features test, median of 5 (QEMU start to exit, TCG)")
+            for label, times in boot_times.items():
+                if len(times) < 5:
+                    r.check(False, "timing runs of %s" % label)
+                    continue
+                print("  %-28s %6.0f ms   (runs: %s)" % (
+                    label, statistics.median(times), " ".join("%.0f" % t for t in times)))
         print("boot-to-exit of hello, median of 5 (QEMU start to exit, TCG)")
         for m in MACHINES:
             times = []

@@ -141,5 +141,14 @@ void pages_free(uintptr_t addr, size_t npages)
   }
 }
 
+void* kernel_pages(size_t bytes)
+{
+  size_t n = page_align_up(bytes) / KPAGE_SIZE;
+  uintptr_t p = pages_alloc(n ? n : 1, 0);
+  if (p)
+    mem_zero((void*)p, (n ? n : 1) * KPAGE_SIZE);
+  return (void*)p;
+}
+
 size_t memory_heap_bytes(void) { return heap_pages * KPAGE_SIZE; }
 size_t memory_used_bytes(void) { return used_pages * KPAGE_SIZE; }

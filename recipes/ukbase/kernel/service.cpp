@@ -5,6 +5,7 @@
 
 #include <os>
 
+#include "kernel/drivers.hpp"
 #include "kernel/kprint.h"
 #include "kernel/loop.hpp"
 #include "kernel/service.h"
@@ -49,6 +50,9 @@ __attribute__((weak)) void Service::stop() {}
 
 extern "C" int __ukbase_service_main(int, char**, char**)
 {
+  // Drivers registered themselves from global constructors: probe them,
+  // mount file systems and bring the network up before the service runs.
+  ukbase::devices_init();
   kline_break();
   kprintf(" +--> Running [ %s ]\n", Service::name());
   Service::start();

@@ -1,8 +1,8 @@
 /*
- * File system calls. There is no file system yet: descriptors 0, 1 and 2
- * are the console (stdin reads end-of-file; stdout and stderr go to the
- * registered stdout handlers, os::add_stdout()), everything else does not
- * exist.
+ * Descriptor system calls. Descriptors 0, 1 and 2 are the console (stdin
+ * reads end-of-file; stdout and stderr go to the registered stdout
+ * handlers, os::add_stdout()); 3 and up are files and folders of the
+ * read-only VFS (files.h, fs/file_syscalls.cpp).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 
+#include "kernel/files.h"
 #include "kernel/memory.h"
 #include "kernel/service.h"
 #include "kernel/syscall.h"
@@ -20,12 +21,22 @@ static int is_console(int fd) { return fd >= 0 && fd <= 2; }
 
 long sys_read(int fd, void* buf, uint64_t len)
 {
-  return fd == 0 ? 0 : is_console(fd) ? -EBADF : -EBADF;
+  return fd == 0 ? 0 : is_console(fd) ? -EBADF : file_read(fd, buf, len);
 }
 
 long sys_readv(int fd, const void* iov, int cnt)
 {
-  return fd == 0 ? 0 : -EBADF;
+  return fd == 0 ? 0 : is_console(fd) ? -EBADF : file_readv(fd, iov, cnt);
+}
+
+long sys_pread64(int fd, void* buf, uint64_t len, int64_t off)
+{
+  return is_console(fd) ? -ESPIPE : file_pread(fd, buf, len, off);
+}
+
+long sys_preadv(int fd, const void* iov, int cnt, int64_t off)
+{
+  return is_console(fd) ? -ESPIPE : file_preadv(fd, iov, cnt, off);
 }
 
 long sys_write(int fd, const void* buf, uint64_t len)
@@ -56,7 +67,7 @@ long sys_writev(int fd, const void* iov_, int cnt)
 long sys_ioctl(int fd, unsigned long req, uint64_t arg)
 {
   if (!is_console(fd))
-    return -EBADF;
+    return file_is_open(fd) ? -ENOTTY : -EBADF;
   if (req == TIOCGWINSZ) {
     /* Answering makes musl line-buffer stdout, as on a terminal. */
     struct winsize* ws = (struct winsize*)arg;
@@ -70,14 +81,14 @@ long sys_ioctl(int fd, unsigned long req, uint64_t arg)
   return -ENOTTY;
 }
 
-long sys_open(const char* path, int flags)
+long sys_openat(int dirfd, const char* path, int flags, int mode)
 {
-  return -ENOENT;
+  return file_open(dirfd, path, flags, mode);
 }
 
 long sys_close(int fd)
 {
-  return is_console(fd) ? 0 : -EBADF;
+  return is_console(fd) ? 0 : file_close(fd);
 }
 
 static void console_stat(struct stat* st)
@@ -92,7 +103,7 @@ static void console_stat(struct stat* st)
 long sys_fstat(int fd, void* st)
 {
   if (!is_console(fd))
-    return -EBADF;
+    return file_fstat(fd, st);
   console_stat(st);
   return 0;
 }
@@ -101,18 +112,33 @@ long sys_newfstatat(int dirfd, const char* path, void* st, int flags)
 {
   if ((flags & AT_EMPTY_PATH) && path && !path[0])
     return sys_fstat(dirfd, st);
-  return -ENOENT;
+  return file_stat(dirfd, path, st, flags);
+}
+
+long sys_statx(int dirfd, const char* path, int flags, unsigned mask, void* stx_)
+{
+  if (!((flags & AT_EMPTY_PATH) && path && !path[0] && is_console(dirfd)))
+    return file_statx(dirfd, path, flags, mask, stx_);
+  struct statx* stx = stx_;               /* the console, as console_stat() */
+  mem_zero(stx, sizeof *stx);
+  stx->stx_mask = STATX_BASIC_STATS;
+  stx->stx_mode = S_IFCHR | 0620;
+  stx->stx_nlink = 1;
+  stx->stx_blksize = 1024;
+  stx->stx_rdev_major = 5;
+  stx->stx_rdev_minor = 1;
+  return 0;
 }
 
 long sys_lseek(int fd, int64_t off, int whence)
 {
-  return is_console(fd) ? -ESPIPE : -EBADF;
+  return is_console(fd) ? -ESPIPE : file_lseek(fd, off, whence);
 }
 
 long sys_fcntl(int fd, int cmd, uint64_t arg)
 {
   if (!is_console(fd))
-    return -EBADF;
+    return file_fcntl(fd, cmd, arg);
   switch (cmd) {
   case F_GETFD:
   case F_SETFD:
@@ -133,10 +159,12 @@ long sys_poll(void* fds_, uint64_t n, int timeout)
     fds[i].revents = 0;
     if (fds[i].fd < 0)
       continue;
-    if (!is_console(fds[i].fd))
-      fds[i].revents = POLLNVAL;
-    else
+    if (is_console(fds[i].fd))
       fds[i].revents = (short)(fds[i].events & (POLLOUT | POLLIN));
+    else if (file_is_open(fds[i].fd))
+      fds[i].revents = (short)(fds[i].events & POLLIN);   /* reads never block */
+    else
+      fds[i].revents = POLLNVAL;
     if (fds[i].revents)
       ready++;
   }

@@ -7,9 +7,11 @@
  * answered -ENOSYS, which musl and libc++ handle as on an old Linux.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 
+#include "kernel/files.h"
 #include "kernel/kprint.h"
 #include "kernel/syscall.h"
 #include "syscall_names.h"
@@ -45,20 +47,51 @@ long syscall_dispatch(struct syscall_frame* f)
   case SYS_madvise:         return sys_madvise(a0, a1, (int)a2);
   case SYS_brk:             return sys_brk(a0);
 
-  /* files: only the console */
+  /* descriptors: the console (0-2), files and folders (sys_io.c) */
   case SYS_read:            return sys_read((int)a0, (void*)a1, a2);
   case SYS_write:           return sys_write((int)a0, (const void*)a1, a2);
   case SYS_readv:           return sys_readv((int)a0, (const void*)a1, (int)a2);
   case SYS_writev:          return sys_writev((int)a0, (const void*)a1, (int)a2);
+  case SYS_pread64:         return sys_pread64((int)a0, (void*)a1, a2, (int64_t)a3);
+  case SYS_preadv:          return sys_preadv((int)a0, (const void*)a1, (int)a2, (int64_t)a3);
   case SYS_ioctl:           return sys_ioctl((int)a0, a1, a2);
-  case SYS_open:            return sys_open((const char*)a0, (int)a1);
-  case SYS_openat:          return sys_open((const char*)a1, (int)a2);
+  case SYS_open:            return sys_openat(AT_FDCWD, (const char*)a0, (int)a1, (int)a2);
+  case SYS_openat:          return sys_openat((int)a0, (const char*)a1, (int)a2, (int)a3);
+  case SYS_creat:           return sys_openat(AT_FDCWD, (const char*)a0, O_CREAT | O_WRONLY | O_TRUNC, (int)a1);
   case SYS_close:           return sys_close((int)a0);
   case SYS_fstat:           return sys_fstat((int)a0, (void*)a1);
+  case SYS_stat:
+  case SYS_lstat:           return sys_newfstatat(AT_FDCWD, (const char*)a0, (void*)a1, 0);
   case SYS_newfstatat:      return sys_newfstatat((int)a0, (const char*)a1, (void*)a2, (int)a3);
+  case SYS_statx:           return sys_statx((int)a0, (const char*)a1, (int)a2, (unsigned)a3, (void*)a4);
   case SYS_lseek:           return sys_lseek((int)a0, (int64_t)a1, (int)a2);
   case SYS_fcntl:           return sys_fcntl((int)a0, (int)a1, a2);
   case SYS_poll:            return sys_poll((void*)a0, a1, (int)a2);
+
+  /* paths (fs/file_syscalls.cpp): a read-only tree */
+  case SYS_getdents64:      return file_getdents64((int)a0, (void*)a1, a2);
+  case SYS_access:          return file_access(AT_FDCWD, (const char*)a0, (int)a1, 0);
+  case SYS_faccessat:       return file_access((int)a0, (const char*)a1, (int)a2, 0);
+  case SYS_faccessat2:      return file_access((int)a0, (const char*)a1, (int)a2, (int)a3);
+  case SYS_getcwd:          return file_getcwd((char*)a0, a1);
+  case SYS_chdir:           return file_chdir((const char*)a0);
+  case SYS_fchdir:          return file_fchdir((int)a0);
+  case SYS_readlink:        return file_readlink(AT_FDCWD, (const char*)a0, (char*)a1, a2);
+  case SYS_readlinkat:      return file_readlink((int)a0, (const char*)a1, (char*)a2, a3);
+  case SYS_mkdir:
+  case SYS_rmdir:
+  case SYS_unlink:
+  case SYS_truncate:
+  case SYS_chmod:           return file_modify(AT_FDCWD, (const char*)a0);
+  case SYS_rename:
+  case SYS_link:
+  case SYS_symlink:         return file_modify(AT_FDCWD, (const char*)a1);
+  case SYS_mkdirat:
+  case SYS_unlinkat:
+  case SYS_fchmodat:
+  case SYS_renameat:
+  case SYS_renameat2:       return file_modify((int)a0, (const char*)a1);
+  case SYS_ftruncate:       return -EINVAL;    /* no descriptor is open for writing */
 
   /* time */
   case SYS_clock_gettime:   return sys_clock_gettime((int)a0, (void*)a1);

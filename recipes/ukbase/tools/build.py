@@ -14,6 +14,8 @@ Result: a staged package tree (the layout of an IncludeOS install) at --stage:
     lib/libos.a lib/libarch.a lib/libc++.a lib/libc++abi.a lib/libunwind.a
     lib/libc.a lib/libzigc.a lib/libcompiler_rt.a
     drivers/stdout/libdefault_stdout.a
+    drivers/libvirtioblk.a drivers/libvirtionet.a drivers/libide.a
+    boot/mbr.bin
 
 Reproducibility: no absolute build paths or timestamps end up in the outputs.
 The runtime archives zig builds carry absolute member names and DWARF with
@@ -67,6 +69,7 @@ ARCHIVES = {
         "arch/x86_64/acpi.c",
         "arch/x86_64/power.c",
         "arch/x86_64/random.c",
+        "arch/x86_64/pci.c",
     ],
     "lib/libos.a": [
         "kernel/kernel.c",
@@ -83,10 +86,28 @@ ARCHIVES = {
         "kernel/os.cpp",
         "kernel/events.cpp",
         "kernel/timers.cpp",
+        "kernel/devices.cpp",
+        "kernel/virtio.cpp",
+        "kernel/config.cpp",
+        "kernel/json.cpp",
+        "kernel/fs/block.cpp",
+        "kernel/fs/fat.cpp",
+        "kernel/fs/vfs.cpp",
+        "kernel/fs/file_syscalls.cpp",
+        "kernel/fs/fs_api.cpp",
+        "kernel/net/interface.cpp",
+        "kernel/net/arp.cpp",
+        "kernel/net/fragments.cpp",
+        "kernel/net/udp.cpp",
     ],
     "drivers/stdout/libdefault_stdout.a": [
         "drivers/stdout/default_stdout.cpp",
     ],
+    # Device drivers, linked whole when a service names them in
+    # [platform] drivers (they register from global constructors).
+    "drivers/libvirtioblk.a": ["drivers/virtioblk.cpp"],
+    "drivers/libvirtionet.a": ["drivers/virtionet.cpp"],
+    "drivers/libide.a": ["drivers/ide.cpp"],
 }
 
 # Flags for kernel C: freestanding; no SIMD/x87 state touched (interrupt and
@@ -427,6 +448,30 @@ def build_kernel(zig, objcopy, source, build, stage, jobs, verbose):
 
 
 
+# ---------------------------------------------------------------------------
+# Boot loader of bootable disk images
+# ---------------------------------------------------------------------------
+
+def build_loader(zig, objcopy, source, build, stage):
+    """boot/mbr.S (16-bit code, GNU syntax) -> boot/mbr.bin, one 512-byte
+    sector linked at 0x7C00 (the ukboot-1 protocol, see the source)."""
+    src = os.path.join(source, "boot", "mbr.S")
+    obj = os.path.join(build, "obj", "boot", "mbr.o")
+    elf = os.path.join(build, "obj", "boot", "mbr.elf")
+    out = os.path.join(stage, "boot", "mbr.bin")
+    os.makedirs(os.path.dirname(obj), exist_ok=True)
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    run([zig, "clang", "-target", "x86_64-unknown-none", "-c", src, "-o", obj])
+    run([zig, "ld.lld", "-m", "elf_x86_64", "--image-base=0", "-Ttext=0x7C00", "-e", "_start",
+         "--build-id=none", "-o", elf, obj])
+    run([objcopy, "-O", "binary", "-j", ".text", elf, out])
+    with open(out, "rb") as f:
+        sector = f.read()
+    if len(sector) != 512 or sector[510:] != b"\x55\xaa":
+        raise SystemExit("boot/mbr.bin is %d bytes, not a boot sector" % len(sector))
+    log("built boot/mbr.bin")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--zig", required=True)
@@ -472,6 +517,7 @@ def main():
         shutil.copyfile(os.path.join(source, f), os.path.join(stage, f))
 
     build_kernel(zig, objcopy, source, build, stage, a.jobs, a.verbose)
+    build_loader(zig, objcopy, source, build, stage)
     log("done: " + stage)
 
 

@@ -35,6 +35,11 @@ static inline void lapic_write(uint32_t reg, uint32_t v) { mmio_write32(lapic_ba
 
 int lapic_present(void) { return lapic_base != 0; }
 
+uint32_t lapic_id(void)
+{
+  return lapic_base ? lapic_read(LAPIC_ID) >> 24 : 0;
+}
+
 void lapic_init(void)
 {
   if (!cpu_features.has_apic)

@@ -48,6 +48,8 @@ uint64_t arch_hwcap(void) { return cpu_features.leaf1_edx; }
 
 void arch_irq_enable(void) { irq_enable(); }
 void arch_irq_disable(void) { irq_disable(); }
+uint64_t arch_irq_save(void) { return irq_save(); }
+void arch_irq_restore(uint64_t state) { irq_restore(state); }
 
 uint64_t arch_mapped_limit(void)
 {

@@ -1,6 +1,7 @@
 /* Bring up the x86_64 machine, in dependency order. */
 #include "kernel/arch.h"
 #include "kernel/clock.h"
+#include "kernel/pci.h"
 #include "x86/acpi.h"
 #include "x86/apic.h"
 #include "x86/cpu.h"
@@ -17,4 +18,5 @@ void arch_init(void)
   syscall_init();
   acpi_init();         /* read now: the page heap may reuse the memory */
   clock_init();
+  pci_init();          /* BARs assigned and decoding on before any driver */
 }

@@ -16,6 +16,9 @@ NORETURN void arch_poweroff(void);         /* ACPI S5; QEMU exits by itself */
 
 void arch_irq_enable(void);
 void arch_irq_disable(void);
+/* Interrupts off; returns the previous state for arch_irq_restore(). */
+uint64_t arch_irq_save(void);
+void arch_irq_restore(uint64_t state);
 
 /* Thread pointer (FS base) for arch_prctl. */
 void arch_set_tls_base(uint64_t base);

@@ -25,6 +25,11 @@ int pages_are_free(uintptr_t addr, size_t npages);
 /* 1 if the range lies inside the heap. */
 int pages_in_heap(uintptr_t addr, size_t npages);
 
+/* Zeroed, page-aligned memory for the kernel itself (device rings and
+ * buffers: identity-mapped, so the pointer is the physical address a
+ * device is given). Never freed; NULL when out of memory. */
+void* kernel_pages(size_t bytes);
+
 size_t memory_heap_bytes(void);
 size_t memory_used_bytes(void);
 

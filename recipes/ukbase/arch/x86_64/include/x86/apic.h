@@ -5,6 +5,7 @@
 void lapic_init(void);
 void lapic_eoi(void);
 int  lapic_present(void);
+uint32_t lapic_id(void);          /* this CPU's APIC id (MSI destination) */
 /* Timer: one shot after `ns` nanoseconds (0 disarms). */
 void lapic_timer_oneshot(uint64_t ns);
 /* Calibration hooks used by clock.c while it measures against the PIT. */

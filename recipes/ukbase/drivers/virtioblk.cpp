@@ -1,0 +1,139 @@
+// virtioblk: virtio-blk over PCI (QEMU -device virtio-blk-pci), virtio 1.x.
+//
+// One request at a time, synchronous: header, data and status
+// descriptors, then a halt until the completion's MSI-X interrupt (see
+// wait.hpp). The data buffer is the caller's own memory (everything is
+// identity-mapped), so reads land where they are wanted without a copy.
+// The device's name is its serial number (VIRTIO_BLK_T_GET_ID).
+#include <cstring>
+
+#include "kernel/block.hpp"
+#include "kernel/drivers.hpp"
+#include "kernel/kprint.h"
+#include "kernel/memory.h"
+#include "kernel/virtio.hpp"
+#include "kernel/wait.hpp"
+
+namespace {
+
+using namespace ukbase;
+
+constexpr uint32_t T_IN = 0, T_GET_ID = 8;
+constexpr uint32_t MAX_SECTORS = 2048;             // per request: 1 MiB
+constexpr uint64_t TIMEOUT_NS = 10ull * 1000000000;
+unsigned unnamed = 0;
+
+struct Request_header {
+  uint32_t type;
+  uint32_t reserved;
+  uint64_t sector;
+};
+
+class Virtio_blk final : public Block_device {
+ public:
+  bool init(pci_device& pci);
+  bool read(uint64_t lba, uint32_t count, void* buf) override;
+
+ private:
+  bool request(uint32_t type, uint64_t sector, void* buf, uint32_t len);
+
+  virtio::Device dev_;
+  virtio::Queue q_;
+  Request_header* header_ = nullptr;                // in a DMA page of our own
+  volatile uint8_t* status_ = nullptr;
+};
+
+bool Virtio_blk::init(pci_device& pci)
+{
+  if (!dev_.init(pci) || !dev_.negotiate(0) || !dev_.config())
+    return false;
+  if (!dev_.setup_queue(q_, 0, 16, 0))
+    return false;
+  auto* page = static_cast<uint8_t*>(kernel_pages(4096));
+  if (!page)
+    return false;
+  header_ = reinterpret_cast<Request_header*>(page);
+  status_ = page + 64;
+  int irq = arch_irq_alloc();          // only to wake the halted CPU
+  if (irq >= 0)
+    dev_.route_vector(0, static_cast<unsigned>(irq));
+  dev_.driver_ok();
+
+  volatile uint8_t* cfg = dev_.config();
+  uint32_t lo = *reinterpret_cast<volatile uint32_t*>(cfg);
+  uint32_t hi = *reinterpret_cast<volatile uint32_t*>(cfg + 4);
+  sectors_ = uint64_t(hi) << 32 | lo;
+
+  char id[21] = {};
+  if (request(T_GET_ID, 0, id, 20)) {
+    size_t n = std::strlen(id);
+    while (n && id[n - 1] == ' ')
+      n--;
+    name_.assign(id, n);
+  }
+  if (name_.empty())
+    name_ = "vblk" + std::to_string(unnamed++);
+  char at[8];
+  pci_location(pci, at);
+  description_ = std::string("virtio-blk ") + at;
+  return true;
+}
+
+bool Virtio_blk::request(uint32_t type, uint64_t sector, void* buf, uint32_t len)
+{
+  header_->type = type;
+  header_->reserved = 0;
+  header_->sector = sector;
+  *status_ = 0xFF;
+  q_.desc[0] = virtio::Desc{reinterpret_cast<uintptr_t>(header_), sizeof(Request_header),
+                            virtio::DESC_NEXT, 1};
+  q_.desc[1] = virtio::Desc{reinterpret_cast<uintptr_t>(buf), len,
+                            virtio::DESC_NEXT | virtio::DESC_WRITE, 2};
+  q_.desc[2] = virtio::Desc{reinterpret_cast<uintptr_t>(status_), 1, virtio::DESC_WRITE, 0};
+  q_.publish(0);
+  dev_.notify(q_);
+  if (!wait_for([&] { return q_.has_used(); }, TIMEOUT_NS)) {
+    kprintf("     [ virtio-blk ] %s: request timed out\n", name_.c_str());
+    return false;
+  }
+  uint32_t head, written;
+  q_.pop_used(head, written);
+  return *status_ == 0;
+}
+
+bool Virtio_blk::read(uint64_t lba, uint32_t count, void* buf)
+{
+  auto* p = static_cast<uint8_t*>(buf);
+  if (lba + count > sectors_)
+    return false;
+  while (count) {
+    uint32_t n = count < MAX_SECTORS ? count : MAX_SECTORS;
+    if (!request(T_IN, lba, p, n * SECTOR))
+      return false;
+    lba += n, count -= n, p += size_t(n) * SECTOR;
+  }
+  return true;
+}
+
+bool match(const pci_device& d)
+{
+  return d.vendor == 0x1AF4 && (d.device == 0x1001 || d.device == 0x1042);
+}
+
+void probe(pci_device& pci)
+{
+  auto dev = std::make_unique<Virtio_blk>();
+  if (!dev->init(pci)) {
+    char at[8];
+    pci_location(pci, at);
+    kprintf("     [ virtio-blk ] %s: could not be set up (no virtio 1.x interface?)\n", at);
+    return;
+  }
+  add_block_device(std::move(dev));
+}
+
+struct Register {
+  Register() { register_pci_driver(Pci_driver{"virtioblk", match, probe}); }
+} registration;
+
+}  // namespace

@@ -1,0 +1,488 @@
+// File system calls over the VFS: what musl's stdio (open, readv, lseek,
+// close), stat() (stat, fstat, newfstatat, statx), opendir/readdir
+// (open O_DIRECTORY, getdents64) and access() use, and libc++'s fstream
+// through stdio. Descriptors start at 3 (0-2 are the console, sys_io.c).
+// Everything is read-only: opening for writing answers EROFS.
+//
+// These run as system calls: interrupts off, on the caller's stack, SSE
+// state saved by the entry. Nothing here may throw across the C boundary.
+#include <cerrno>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <memory>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <vector>
+
+#include "kernel/files.h"
+#include "kernel/vfs.hpp"
+
+namespace {
+
+using namespace ukbase;
+
+struct Open_file {
+  vfs::Node node;
+  uint64_t pos = 0;                  // bytes (files) or entry index (folders)
+  vfs::Cursor cursor;
+  std::vector<vfs::Dirent> entries;  // folders: ".", "..", then the folder's
+  bool listed = false;
+  int flags = 0;                     // open() flags, for F_GETFL
+};
+
+struct Slot {
+  std::shared_ptr<Open_file> file;   // shared by dup()ed descriptors
+  bool cloexec = false;
+};
+
+constexpr int MAX_FDS = 1024;
+
+// Created on first use: a service's global constructors may run before
+// this file's (they cannot see files yet: mounting comes after them).
+std::vector<Slot>& descriptors()     // descriptor fd is descriptors()[fd - FILE_FD_BASE]
+{
+  static auto* slots = new std::vector<Slot>;
+  return *slots;
+}
+
+std::string& working_folder()
+{
+  static auto* folder = new std::string("/");
+  return *folder;
+}
+
+Open_file* lookup(int fd)
+{
+  auto& table = descriptors();
+  if (fd < FILE_FD_BASE || fd - FILE_FD_BASE >= static_cast<int>(table.size()))
+    return nullptr;
+  return table[fd - FILE_FD_BASE].file.get();
+}
+
+int allocate(std::shared_ptr<Open_file> f, bool cloexec, int lowest = FILE_FD_BASE)
+{
+  auto& table = descriptors();
+  size_t i = lowest > FILE_FD_BASE ? size_t(lowest - FILE_FD_BASE) : 0;
+  for (; i < table.size(); i++)
+    if (!table[i].file)
+      break;
+  if (i + FILE_FD_BASE >= MAX_FDS)
+    return -EMFILE;
+  if (i >= table.size())
+    table.resize(i + 1);
+  table[i] = Slot{std::move(f), cloexec};
+  return static_cast<int>(i) + FILE_FD_BASE;
+}
+
+// `path` (relative to dirfd: AT_FDCWD or an open folder) made absolute.
+int path_at(int dirfd, const char* path, std::string& out)
+{
+  if (!path)
+    return -EFAULT;
+  if (!*path)
+    return -ENOENT;
+  std::string base = working_folder();
+  if (path[0] != '/' && dirfd != AT_FDCWD) {
+    Open_file* f = lookup(dirfd);
+    if (!f)
+      return -EBADF;
+    if (!f->node.dir)
+      return -ENOTDIR;
+    base = f->node.path;
+  }
+  out = vfs::absolute(path, base);
+  return 0;
+}
+
+int resolve_at(int dirfd, const char* path, vfs::Node& n)
+{
+  std::string p;
+  if (int err = path_at(dirfd, path, p))
+    return err;
+  return vfs::resolve(p, n);
+}
+
+void fill_stat(const vfs::Node& n, struct stat* st)
+{
+  std::memset(st, 0, sizeof *st);
+  st->st_dev = vfs::device_number(n);
+  st->st_ino = vfs::inode_number(n.path);
+  st->st_mode = n.dir ? (S_IFDIR | 0555) : (S_IFREG | 0444);
+  st->st_nlink = n.dir ? 2 : 1;
+  st->st_size = n.size;
+  st->st_blksize = vfs::block_size(n);
+  st->st_blocks = (n.size + 511) / 512;
+  st->st_mtim.tv_sec = st->st_atim.tv_sec = st->st_ctim.tv_sec = n.mtime;
+}
+
+// struct statx, as the Linux UAPI defines it (and musl's fstatat.c).
+struct kstatx {
+  uint32_t stx_mask, stx_blksize;
+  uint64_t stx_attributes;
+  uint32_t stx_nlink, stx_uid, stx_gid;
+  uint16_t stx_mode, pad1;
+  uint64_t stx_ino, stx_size, stx_blocks, stx_attributes_mask;
+  struct { int64_t tv_sec; uint32_t tv_nsec; int32_t pad; } stx_atime, stx_btime, stx_ctime, stx_mtime;
+  uint32_t stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor;
+  uint64_t spare[14];
+};
+
+void fill_statx(const vfs::Node& n, kstatx* s)
+{
+  std::memset(s, 0, sizeof *s);
+  s->stx_mask = STATX_BASIC_STATS;
+  s->stx_blksize = vfs::block_size(n);
+  s->stx_nlink = n.dir ? 2 : 1;
+  s->stx_mode = static_cast<uint16_t>(n.dir ? (S_IFDIR | 0555) : (S_IFREG | 0444));
+  s->stx_ino = vfs::inode_number(n.path);
+  s->stx_size = n.size;
+  s->stx_blocks = (n.size + 511) / 512;
+  s->stx_atime.tv_sec = s->stx_btime.tv_sec = s->stx_ctime.tv_sec = s->stx_mtime.tv_sec = n.mtime;
+  s->stx_dev_minor = static_cast<uint32_t>(vfs::device_number(n));
+}
+
+long read_at(Open_file* f, void* buf, uint64_t len, uint64_t off)
+{
+  if (f->node.dir)
+    return -EISDIR;
+  if (len > 0x7FFFF000)
+    len = 0x7FFFF000;                // Linux's cap on one transfer
+  return vfs::read(f->node, off, buf, static_cast<size_t>(len), f->cursor);
+}
+
+long readv_at(Open_file* f, const void* iov_, int cnt, uint64_t off, bool advance)
+{
+  if (cnt < 0 || cnt > 1024)
+    return -EINVAL;
+  const auto* iov = static_cast<const struct iovec*>(iov_);
+  long total = 0;
+  for (int i = 0; i < cnt; i++) {
+    if (!iov[i].iov_len)
+      continue;
+    long n = read_at(f, iov[i].iov_base, iov[i].iov_len, off + total);
+    if (n < 0)
+      return total ? total : n;
+    total += n;
+    if (static_cast<size_t>(n) < iov[i].iov_len)
+      break;
+  }
+  if (advance)
+    f->pos += total;
+  return total;
+}
+
+// Run a call, turning C++ exceptions (std::bad_alloc) into -ENOMEM.
+template <class F>
+long guarded(F f)
+{
+  try {
+    return f();
+  } catch (...) {
+    return -ENOMEM;
+  }
+}
+
+}  // namespace
+
+extern "C" {
+
+long file_open(int dirfd, const char* path, int flags, int mode)
+{
+  return guarded([&]() -> long {
+    std::string p;
+    if (int err = path_at(dirfd, path, p))
+      return err;
+    vfs::Node n;
+    int err = vfs::resolve(p, n);
+    int access = flags & O_ACCMODE;
+    if (err == -ENOENT && (flags & O_CREAT)) {
+      vfs::Node parent;
+      return vfs::resolve(vfs::absolute("..", p), parent) == 0 && parent.dir ? -EROFS : -ENOENT;
+    }
+    if (err)
+      return err;
+    if ((flags & O_CREAT) && (flags & O_EXCL))
+      return -EEXIST;
+    if (n.dir && access != O_RDONLY)
+      return -EISDIR;
+    if (access != O_RDONLY || (flags & O_TRUNC))
+      return -EROFS;
+    if ((flags & O_DIRECTORY) && !n.dir)
+      return -ENOTDIR;
+    auto f = std::make_shared<Open_file>();
+    f->node = std::move(n);
+    f->flags = flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
+    return allocate(std::move(f), (flags & O_CLOEXEC) != 0);
+  });
+}
+
+long file_close(int fd)
+{
+  if (!lookup(fd))
+    return -EBADF;
+  auto& table = descriptors();
+  table[fd - FILE_FD_BASE] = Slot{};
+  while (!table.empty() && !table.back().file)
+    table.pop_back();
+  return 0;
+}
+
+int file_is_open(int fd)
+{
+  return lookup(fd) != nullptr;
+}
+
+long file_read(int fd, void* buf, uint64_t len)
+{
+  Open_file* f = lookup(fd);
+  if (!f)
+    return -EBADF;
+  return guarded([&]() -> long {
+    long n = read_at(f, buf, len, f->pos);
+    if (n > 0)
+      f->pos += n;
+    return n;
+  });
+}
+
+long file_readv(int fd, const void* iov, int cnt)
+{
+  Open_file* f = lookup(fd);
+  if (!f)
+    return -EBADF;
+  return guarded([&] { return readv_at(f, iov, cnt, f->pos, true); });
+}
+
+long file_pread(int fd, void* buf, uint64_t len, int64_t off)
+{
+  Open_file* f = lookup(fd);
+  if (!f)
+    return -EBADF;
+  if (off < 0)
+    return -EINVAL;
+  return guarded([&] { return read_at(f, buf, len, static_cast<uint64_t>(off)); });
+}
+
+long file_preadv(int fd, const void* iov, int cnt, int64_t off)
+{
+  Open_file* f = lookup(fd);
+  if (!f)
+    return -EBADF;
+  if (off < 0)
+    return -EINVAL;
+  return guarded([&] { return readv_at(f, iov, cnt, static_cast<uint64_t>(off), false); });
+}
+
+long file_lseek(int fd, int64_t off, int whence)
+{
+  Open_file* f = lookup(fd);
+  if (!f)
+    return -EBADF;
+  int64_t base;
+  switch (whence) {
+  case SEEK_SET: base = 0; break;
+  case SEEK_CUR: base = static_cast<int64_t>(f->pos); break;
+  case SEEK_END:
+    if (f->node.dir)
+      return -EINVAL;
+    base = f->node.size;
+    break;
+  case SEEK_DATA:
+  case SEEK_HOLE:
+    if (f->node.dir)
+      return -EINVAL;
+    if (off < 0 || static_cast<uint64_t>(off) >= f->node.size)
+      return -ENXIO;
+    f->pos = whence == SEEK_DATA ? static_cast<uint64_t>(off) : f->node.size;
+    return static_cast<long>(f->pos);
+  default:
+    return -EINVAL;
+  }
+  if (off < 0 && -off > base)
+    return -EINVAL;
+  f->pos = static_cast<uint64_t>(base + off);   // a folder's position is an entry index
+  return static_cast<long>(f->pos);
+}
+
+long file_fstat(int fd, void* st)
+{
+  Open_file* f = lookup(fd);
+  if (!f)
+    return -EBADF;
+  fill_stat(f->node, static_cast<struct stat*>(st));
+  return 0;
+}
+
+long file_stat(int dirfd, const char* path, void* st, int flags)
+{
+  if ((flags & AT_EMPTY_PATH) && path && !*path)
+    return file_fstat(dirfd, st);
+  return guarded([&]() -> long {
+    vfs::Node n;
+    if (int err = resolve_at(dirfd, path, n))
+      return err;
+    fill_stat(n, static_cast<struct stat*>(st));
+    return 0;
+  });
+}
+
+long file_statx(int dirfd, const char* path, int flags, unsigned mask, void* stx)
+{
+  return guarded([&]() -> long {
+    vfs::Node n;
+    if ((flags & AT_EMPTY_PATH) && path && !*path) {
+      Open_file* f = lookup(dirfd);
+      if (!f)
+        return -EBADF;
+      n = f->node;
+    } else if (int err = resolve_at(dirfd, path, n)) {
+      return err;
+    }
+    fill_statx(n, static_cast<kstatx*>(stx));
+    return 0;
+  });
+}
+
+long file_getdents64(int fd, void* buf, uint64_t len)
+{
+  Open_file* f = lookup(fd);
+  if (!f)
+    return -EBADF;
+  if (!f->node.dir)
+    return -ENOTDIR;
+  return guarded([&]() -> long {
+    if (!f->listed) {
+      f->entries = {vfs::Dirent{".", true, 0, 0}, vfs::Dirent{"..", true, 0, 0}};
+      if (int err = vfs::list(f->node, f->entries))
+        return err;
+      f->listed = true;
+    }
+    // struct linux_dirent64: ino, off, reclen, type, name; 8-byte aligned.
+    auto* out = static_cast<uint8_t*>(buf);
+    uint64_t used = 0;
+    std::string folder = f->node.path == "/" ? "" : f->node.path;
+    while (f->pos < f->entries.size()) {
+      const vfs::Dirent& d = f->entries[f->pos];
+      uint64_t reclen = (19 + d.name.size() + 1 + 7) & ~7ull;
+      if (used + reclen > len)
+        break;
+      uint8_t* r = out + used;
+      std::memset(r, 0, reclen);
+      uint64_t ino = vfs::inode_number(folder + "/" + d.name);
+      int64_t next = static_cast<int64_t>(f->pos + 1);
+      std::memcpy(r, &ino, 8);
+      std::memcpy(r + 8, &next, 8);
+      uint16_t rl = static_cast<uint16_t>(reclen);
+      std::memcpy(r + 16, &rl, 2);
+      r[18] = d.dir ? DT_DIR : DT_REG;
+      std::memcpy(r + 19, d.name.data(), d.name.size());
+      used += reclen;
+      f->pos++;
+    }
+    if (!used && f->pos < f->entries.size())
+      return -EINVAL;                // not even one entry fits
+    return static_cast<long>(used);
+  });
+}
+
+long file_access(int dirfd, const char* path, int mode, int flags)
+{
+  return guarded([&]() -> long {
+    vfs::Node n;
+    if (int err = resolve_at(dirfd, path, n))
+      return err;
+    if (mode & W_OK)
+      return -EROFS;
+    if ((mode & X_OK) && !n.dir)
+      return -EACCES;
+    return 0;
+  });
+}
+
+long file_getcwd(char* buf, uint64_t size)
+{
+  const std::string& cwd = working_folder();
+  if (size < cwd.size() + 1)
+    return -ERANGE;
+  std::memcpy(buf, cwd.c_str(), cwd.size() + 1);
+  return static_cast<long>(cwd.size() + 1);
+}
+
+long file_chdir(const char* path)
+{
+  return guarded([&]() -> long {
+    vfs::Node n;
+    if (int err = resolve_at(AT_FDCWD, path, n))
+      return err;
+    if (!n.dir)
+      return -ENOTDIR;
+    working_folder() = n.path;
+    return 0;
+  });
+}
+
+long file_fchdir(int fd)
+{
+  Open_file* f = lookup(fd);
+  if (!f)
+    return -EBADF;
+  if (!f->node.dir)
+    return -ENOTDIR;
+  return guarded([&]() -> long {
+    working_folder() = f->node.path;
+    return 0;
+  });
+}
+
+long file_readlink(int dirfd, const char* path, char* buf, uint64_t size)
+{
+  return guarded([&]() -> long {
+    vfs::Node n;
+    if (int err = resolve_at(dirfd, path, n))
+      return err;
+    return -EINVAL;                  // there are no symbolic links
+  });
+}
+
+long file_fcntl(int fd, int cmd, uint64_t arg)
+{
+  Open_file* f = lookup(fd);
+  if (!f)
+    return -EBADF;
+  Slot& slot = descriptors()[fd - FILE_FD_BASE];
+  switch (cmd) {
+  case F_GETFD:
+    return slot.cloexec ? FD_CLOEXEC : 0;
+  case F_SETFD:
+    slot.cloexec = (arg & FD_CLOEXEC) != 0;
+    return 0;
+  case F_GETFL:
+    return f->flags;
+  case F_SETFL:
+    return 0;
+  case F_DUPFD:
+  case F_DUPFD_CLOEXEC:
+    return guarded([&]() -> long {
+      return allocate(slot.file, cmd == F_DUPFD_CLOEXEC, static_cast<int>(arg));
+    });
+  default:
+    return -EINVAL;
+  }
+}
+
+long file_modify(int dirfd, const char* path)
+{
+  return guarded([&]() -> long {
+    std::string p;
+    if (int err = path_at(dirfd, path, p))
+      return err;
+    vfs::Node n;
+    if (vfs::resolve(p, n) == 0)
+      return -EROFS;
+    return vfs::resolve(vfs::absolute("..", p), n) == 0 && n.dir ? -EROFS : -ENOENT;
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,182 @@
+// Internal to kernel/net: the interface and its protocol layers.
+//
+// Frames are parsed in the driver's receive buffer and built in the
+// driver's transmit buffer, headers and payload in one pass; the only
+// copy on the way out is the payload's. A frame that must wait for ARP is
+// built in a heap buffer and copied out once the next hop is known.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <net>
+
+#include "kernel/netstack.hpp"
+
+namespace ukbase::net {
+
+// ---- byte order and checksums ---------------------------------------------
+
+inline uint16_t get16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
+inline uint32_t get32(const uint8_t* p)
+{
+  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
+}
+inline void put16(uint8_t* p, uint16_t v) { p[0] = uint8_t(v >> 8); p[1] = uint8_t(v); }
+inline void put32(uint8_t* p, uint32_t v)
+{
+  p[0] = uint8_t(v >> 24); p[1] = uint8_t(v >> 16); p[2] = uint8_t(v >> 8); p[3] = uint8_t(v);
+}
+
+/// One's-complement sum of `len` bytes (RFC 1071), not yet folded.
+uint64_t checksum_add(uint64_t sum, const uint8_t* data, size_t len);
+/// Fold and complement: the value to store in a header.
+uint16_t checksum_finish(uint64_t sum);
+/// The UDP/TCP pseudo-header's contribution.
+uint64_t pseudo_header(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
+
+// ---- Ethernet and IPv4 constants ------------------------------------------
+
+constexpr size_t ETH_HDR = 14;
+constexpr size_t IP_HDR = 20;
+constexpr size_t UDP_HDR = 8;
+constexpr size_t MTU = 1500;
+constexpr size_t MAX_IP_PAYLOAD = 65535 - IP_HDR;
+constexpr uint16_t ETH_IPV4 = 0x0800;
+constexpr uint16_t ETH_ARP = 0x0806;
+constexpr uint8_t PROTO_ICMP = 1;
+constexpr uint8_t PROTO_UDP = 17;
+extern const uint8_t BROADCAST_MAC[6];
+
+// ---- the interface ----------------------------------------------------------
+
+class Interface {
+ public:
+  Interface(Nic* nic, unsigned index);
+
+  void receive(uint8_t* frame, size_t len);
+
+  /// Build and send an IPv4 packet to `dst` whose `l4_len` bytes after the
+  /// IP header `fill(l4)` writes. Sent at once when the next hop's MAC is
+  /// known, else queued behind an ARP request. Packets larger than the MTU
+  /// leave in fragments (built in a heap buffer first).
+  template <class Fill>
+  bool send_ip(uint32_t dst, uint8_t proto, size_t l4_len, Fill fill);
+
+  bool on_link(uint32_t ip) const { return netmask && (ip & netmask) == (address & netmask); }
+  bool accepts(uint32_t ip) const;       // our address or a broadcast
+
+  Nic* nic;
+  unsigned index;
+  std::string name;
+  uint32_t address = 0, netmask = 0, gateway = 0;
+  uint64_t rx_packets = 0, tx_packets = 0, rx_dropped = 0, tx_dropped = 0;
+
+  // ARP (arp.cpp)
+  void arp_receive(const uint8_t* frame, size_t len);
+  const uint8_t* arp_lookup(uint32_t ip);
+  void arp_learn(uint32_t ip, const uint8_t* mac);
+  void arp_queue(uint32_t hop, std::vector<uint8_t> frame);
+  /// Gratuitous ARP: tell the segment (and QEMU's user networking, which
+  /// holds packets for us until it knows our MAC) that we are here.
+  void arp_announce();
+
+ private:
+  void ip_receive(uint8_t* frame, size_t len);
+  void ip_deliver(const uint8_t* ip, const uint8_t* payload, size_t len);
+  void icmp_receive(const uint8_t* ip, const uint8_t* icmp, size_t len);
+  uint8_t* begin_frame(const uint8_t* dst_mac, uint16_t type);
+  void write_ip_header(uint8_t* ip, uint32_t dst, uint8_t proto, size_t l4_len,
+                       uint16_t id, uint16_t fragment);
+  bool next_hop(uint32_t dst, uint32_t& hop, const uint8_t*& mac);
+  bool send_fragmented(uint32_t dst, uint8_t proto, const uint8_t* l4, size_t len);
+  void send_frame(uint8_t* frame, size_t len, const uint8_t* mac, uint32_t hop);
+
+  // IPv4 reassembly (fragments.cpp)
+  void reassemble(const uint8_t* ip, size_t hl, const uint8_t* payload, size_t len);
+  struct Reassembly {
+    uint32_t src, dst;
+    uint16_t id;
+    uint8_t proto;
+    uint8_t header[IP_HDR];          // the first header seen, for the addresses
+    std::vector<uint8_t> data;       // the payload so far
+    std::vector<uint64_t> blocks;    // 8-byte blocks received
+    size_t total = 0;                // payload length, once the last fragment came
+    uint64_t expires;
+  };
+  std::vector<Reassembly> reassembly_;
+  void arp_request(uint32_t ip);
+  void arp_retry(uint32_t ip);
+
+  struct Arp_entry {
+    uint32_t ip;
+    uint8_t mac[6];
+    uint64_t expires;        // monotonic ns
+  };
+  std::vector<Arp_entry> arp_cache_;
+  size_t arp_last_ = 0;      // the entry hit last: checked first
+  struct Arp_pending {
+    uint32_t ip;
+    int tries;
+    std::deque<std::vector<uint8_t>> frames;   // complete frames, destination MAC left blank
+  };
+  std::vector<Arp_pending> arp_pending_;
+  uint16_t ip_id_ = 0;
+};
+
+/// The interfaces, eth0 first.
+std::vector<std::unique_ptr<Interface>>& all_interfaces();
+/// The interface to send to `dst` through: the one on its subnet, else eth0.
+Interface* route(uint32_t dst);
+
+/// udp.cpp: a datagram for one of our addresses.
+void udp_receive(Interface& iface, const uint8_t* ip, const uint8_t* udp, size_t len);
+
+// ---- template body ----------------------------------------------------------
+
+template <class Fill>
+bool Interface::send_ip(uint32_t dst, uint8_t proto, size_t l4_len, Fill fill)
+{
+  if (!address || l4_len > MAX_IP_PAYLOAD) {
+    tx_dropped++;
+    return false;
+  }
+  if (IP_HDR + l4_len > MTU) {                 // the slow path: fragments
+    std::vector<uint8_t> l4(l4_len);
+    fill(l4.data());
+    return send_fragmented(dst, proto, l4.data(), l4_len);
+  }
+  uint32_t hop;
+  const uint8_t* mac;
+  if (!next_hop(dst, hop, mac))
+    return false;
+  size_t len = ETH_HDR + IP_HDR + l4_len;
+  std::vector<uint8_t> waiting;                // only while ARP resolves `hop`
+  uint8_t* frame;
+  if (mac) {
+    frame = nic->tx_buffer();
+    if (!frame) {
+      tx_dropped++;
+      return false;
+    }
+  } else {
+    waiting.resize(len);
+    frame = waiting.data();
+  }
+  std::memcpy(frame + 6, nic->mac, 6);
+  put16(frame + 12, ETH_IPV4);
+  write_ip_header(frame + ETH_HDR, dst, proto, l4_len, ip_id_++, 0x4000 /* don't fragment */);
+  fill(frame + ETH_HDR + IP_HDR);
+  if (!mac) {
+    arp_queue(hop, std::move(waiting));
+    return true;
+  }
+  send_frame(frame, len, mac, hop);
+  return true;
+}
+
+}  // namespace ukbase::net
