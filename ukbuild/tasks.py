@@ -189,46 +189,52 @@ class ServiceTasks:
         return link_stage.embedded_objects(self.service, self.dir)
 
     def embed(self) -> list[dict]:
+        s = self.service
+        return [task for task in (s.build.memdisk and self.embed_memdisk(),
+                                  s.build.config and self.embed_config()) if task]
+
+    def embed_memdisk(self) -> dict:
         from .actions import image as image_action
 
         s = self.service
-        tasks = []
-        if s.build.memdisk:
-            files, folders = image_action.folder_listing(s.build.memdisk)
-            fat, obj = self.dir / "memdisk.fat", self.dir / "memdisk.o"
+        files, folders = image_action.folder_listing(s.build.memdisk)
+        fat, obj = self.dir / "memdisk.fat", self.dir / "memdisk.o"
 
-            @user_errors
-            def make_memdisk():
-                deps, _ = deps_action.load(self.deps_json)
-                image_action.memdisk(s, _platform(deps.platform.folder), fat, obj)
+        @user_errors
+        def make_memdisk():
+            deps, _ = deps_action.load(self.deps_json)
+            image_action.memdisk(s, _platform(deps.platform.folder), fat, obj)
 
-            tasks.append({
-                "name": f"{s.name}:memdisk",
-                "doc": f"the memdisk of {s.name}: {s.relative(s.build.memdisk)} as FAT, in an object",
-                "actions": [make_memdisk],
-                "file_dep": [str(s.build.memdisk / f) for f, _ in files] + [str(self.deps_json)],
-                "targets": [str(fat), str(obj)],
-                "uptodate": [config_changed({"folders": folders, "files": [f for f, _ in files],
-                                             "tools": self.fat_tools()})],
-                "clean": True,
-            })
-        if s.build.config:
-            staged, obj = self.dir / "config.json", self.dir / "config.o"
+        return {
+            "name": f"{s.name}:memdisk",
+            "doc": f"the memdisk of {s.name}: {s.relative(s.build.memdisk)} as FAT, in an object",
+            "actions": [make_memdisk],
+            "file_dep": [str(s.build.memdisk / f) for f, _ in files] + [str(self.deps_json)],
+            "targets": [str(fat), str(obj)],
+            "uptodate": [config_changed({"folders": folders, "files": [f for f, _ in files],
+                                         "tools": self.fat_tools()})],
+            "clean": True,
+        }
 
-            @user_errors
-            def make_config():
-                deps, _ = deps_action.load(self.deps_json)
-                image_action.config(s, _platform(deps.platform.folder), staged, obj)
+    def embed_config(self) -> dict:
+        from .actions import image as image_action
 
-            tasks.append({
-                "name": f"{s.name}:config",
-                "doc": f"the config of {s.name}: {s.relative(s.build.config)} in an object",
-                "actions": [make_config],
-                "file_dep": [str(s.build.config), str(self.deps_json)],
-                "targets": [str(staged), str(obj)],
-                "clean": True,
-            })
-        return tasks
+        s = self.service
+        staged, obj = self.dir / "config.json", self.dir / "config.o"
+
+        @user_errors
+        def make_config():
+            deps, _ = deps_action.load(self.deps_json)
+            image_action.config(s, _platform(deps.platform.folder), staged, obj)
+
+        return {
+            "name": f"{s.name}:config",
+            "doc": f"the config of {s.name}: {s.relative(s.build.config)} in an object",
+            "actions": [make_config],
+            "file_dep": [str(s.build.config), str(self.deps_json)],
+            "targets": [str(staged), str(obj)],
+            "clean": True,
+        }
 
     def fat_tools(self) -> dict:
         from .tools import fingerprint
