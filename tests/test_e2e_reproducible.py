@@ -10,7 +10,7 @@ from support import Project
 
 pytestmark = pytest.mark.e2e
 
-SERVICES = ("hello", "wordfreq")
+SERVICES = ("hello", "wordfreq", "disks")
 
 
 def outputs(project):
@@ -36,6 +36,8 @@ def test_two_builds_in_two_folders_are_identical(tmp_path):
     assert second.doit().status == 0
     a, b = outputs(first), outputs(second)
     assert "build/hello/hello.elf.bin" in a and "build/wordfreq/wordfreq.kernel" in a
+    assert {"build/disks/disks.raw", "build/disks/disks.qcow2", "build/disks/disks.vmdk",
+            "build/disks/disks/data.qcow2"} <= a.keys(), sorted(a)
     differing = sorted(k for k in a if a[k] != b.get(k))
     assert differing == [], differing
     assert a.keys() == b.keys()

@@ -116,12 +116,25 @@ def test_fat_commands_are_in_a_fixed_order(tmp_path):
     assert image.volume_id("s", "d") == image.volume_id("s", "d") != image.volume_id("s", "e")
 
 
+def sparse_vmdk(descriptor: bytes) -> bytes:
+    """A sparse VMDK's beginning: its header, descriptor at sector 1, 2 sectors."""
+    import struct
+
+    header = b"KDMV" + struct.pack("<IIQQQQ", 1, 3, 8192, 128, 1, 2)
+    return header.ljust(512, b"\0") + descriptor.ljust(1024, b"\0") + b"grains"
+
+
 def test_the_vmdk_content_id_is_made_fixed():
-    head = b"KDMV....\n# Disk DescriptorFile\nversion=1\nCID=85485bf8\nparentCID=ffffffff\n"
+    text = b"# Disk DescriptorFile\nversion=1\nCID=85485bf8\nparentCID=ffffffff\n"
+    head = sparse_vmdk(text)
     fixed = image.vmdk_descriptor_fix(head, "00c0ffee")
-    assert b"\nCID=00c0ffee\nparentCID=ffffffff" in fixed and len(fixed) == len(head)
-    short = head.replace(b"CID=85485bf8", b"CID=5485bf8")  # qemu-img does not pad it
-    assert b"\nCID=00c0ffe\nparentCID" in image.vmdk_descriptor_fix(short, "00c0ffee")
+    assert fixed == sparse_vmdk(text.replace(b"85485bf8", b"00c0ffee"))
+    short = sparse_vmdk(text.replace(b"CID=85485bf8", b"CID=5485bf8"))  # qemu-img does not pad it
+    assert image.vmdk_descriptor_fix(short, "00c0ffee") == fixed
+    with pytest.raises(image.ImageError):
+        image.vmdk_descriptor_fix(b"QFI\xfb" + head[4:], "00c0ffee")
+    with pytest.raises(image.ImageError):
+        image.vmdk_descriptor_fix(sparse_vmdk(b"version=1\n"), "00c0ffee")
 
 
 def test_devices_boot_on_pc_with_qboot(service, platform):

@@ -140,18 +140,30 @@ def embed_command(objcopy: tuple[str, ...], arch: str, name: str, section: str,
             name, str(output)]
 
 
-VMDK_CID = b"\nCID="
+VMDK_MAGIC = b"KDMV"
+SECTOR = 512
 
 
 def vmdk_descriptor_fix(head: bytes, cid: str) -> bytes:
     """A monolithic sparse VMDK made by qemu-img carries a random content id
-    (CID) in its text descriptor; give it a fixed one of the same length, so
-    that two conversions are identical. ``head`` is the file's beginning
-    (the descriptor sits in its first sectors)."""
-    at = head.find(VMDK_CID)
-    if at < 0:
+    (CID) in its text descriptor, printed without leading zeros; give it the
+    fixed 8-digit ``cid``, so that two conversions are identical. ``head``
+    is the file's beginning, holding the descriptor: the sectors the sparse
+    header names, text padded with zeros, rewritten in place."""
+    import struct
+
+    if head[:4] != VMDK_MAGIC or len(head) < 44:
+        raise ImageError("not a sparse VMDK (no KDMV header)")
+    offset, size = (n * SECTOR for n in struct.unpack_from("<QQ", head, 28))
+    if not offset or offset + size > len(head):
+        raise ImageError("the VMDK has no embedded descriptor")
+    text = head[offset:offset + size].split(b"\0", 1)[0]
+    lines = text.split(b"\n")
+    found = [i for i, line in enumerate(lines) if line.startswith(b"CID=")]
+    if len(found) != 1:
         raise ImageError("no CID in the VMDK descriptor")
-    start = at + len(VMDK_CID)
-    end = head.index(b"\n", start)
-    width = end - start  # keep the descriptor's length: the value, same width
-    return head[:start] + cid.encode()[:width].rjust(width, b"0") + head[end:]
+    lines[found[0]] = b"CID=" + cid.encode()
+    fixed = b"\n".join(lines)
+    if len(fixed) > size:
+        raise ImageError("the VMDK descriptor does not fit its sectors")
+    return head[:offset] + fixed.ljust(size, b"\0") + head[offset + size:]
