@@ -7,6 +7,17 @@ import tempfile
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0o22)
+    os.umask(mask)
+    return mask
+
+
+# mkstemp makes files only their owner may read; an output gets the
+# permissions any new file gets (libvirt's QEMU user must read the disks).
+FILE_MODE = 0o666 & ~_umask()
+
+
 def atomic_write(path: Path, data: bytes | str, mode: int | None = None) -> None:
     """Write ``data`` to a temporary file beside ``path``, then rename it."""
     path = Path(path)
@@ -17,8 +28,7 @@ def atomic_write(path: Path, data: bytes | str, mode: int | None = None) -> None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        if mode is not None:
-            os.chmod(tmp, mode)
+        os.chmod(tmp, FILE_MODE if mode is None else mode)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -46,6 +56,7 @@ def temporary_sibling(path: Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(fd, FILE_MODE)
     os.close(fd)
     return Path(tmp)
 
