@@ -98,6 +98,9 @@ def error_of(project, toml, files=None, folder="svc"):
     ("[vm]\ncpus = true\n", "vm.cpus", "expected an integer, found True (a boolean)"),
     ("[test]\ntimeout = 0\n", "test.timeout", "expected a value more than 0"),
     ("[test]\nexpect = ['(']\n", "test.expect[0]", "expected a regular expression"),
+    ("[test]\nclient = 'client.py'\n", "test.client", "expected an existing file, found nothing at 'client.py'"),
+    ("[test]\nclient = '../client.py'\n", "test.client", "leaves the service folder"),
+    ("[test]\nclient = ''\n", "test.client", "expected"),
     ("[platform]\ndrivers = ['a', 'a']\n", "platform.drivers", "expected no repeated entries"),
 ])
 def test_invalid_values_name_the_key_and_the_expectation(project, toml, key, expected):
@@ -232,3 +235,9 @@ def test_the_repository_services_are_valid():
     root = Path(__file__).resolve().parent.parent
     names = {s.name for s in load_project(root).services}
     assert {"hello", "wordfreq"} <= names
+
+
+def test_a_test_client_resolves_to_its_file(project):
+    folder = write_service(project, "cl", "[test]\nclient = 'tools/client.py'\n",
+                           {"service.cpp": "int main(){}\n", "tools/client.py": "print()\n"})
+    assert load_service(folder).test.client == folder / "tools" / "client.py"

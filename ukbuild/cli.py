@@ -70,9 +70,28 @@ def run_test(root: Path, service: Service, echo=None) -> tuple[int, str]:
         run_sh, rules = _built(root, service)
     except UkbuildError as err:
         return harness.BOOT_FAILED, str(err)
+    client = test_client(root, service) if service.test.client else None
     outcome = harness.test(run_sh, rules, service.test.expect, service.test.exit_status,
-                           service.test.timeout, echo=echo)
+                           service.test.timeout, echo=echo, client=client)
     return outcome.status, outcome.message
+
+
+def test_client(root: Path, service: Service) -> harness.Client:
+    """[test] client, run in the service folder: a ``.py`` file with this
+    Python, anything else as a program. Its environment names the service
+    and, for each port forward, where the host reaches the guest port:
+    ``UKBUILD_FORWARD_UDP_7=127.0.0.1:5555``."""
+    import os
+
+    path = service.test.client
+    env = dict(os.environ, UKBUILD_SERVICE=service.name,
+               UKBUILD_BUILD_DIR=str(root / "build" / service.name))
+    for net in service.vm.nets:
+        for fwd in net.forward:
+            env[f"UKBUILD_FORWARD_{fwd.proto.upper()}_{fwd.guest_port}"] = \
+                f"{fwd.host_addr}:{fwd.host_port}"
+    argv = [sys.executable, str(path)] if path.suffix == ".py" else [str(path)]
+    return harness.Client(argv, env, service.folder, service.relative(path))
 
 
 def commands(root: Path, project) -> dict:

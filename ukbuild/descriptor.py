@@ -440,6 +440,7 @@ def resolve_service(folder: Path, descriptor: Path, data: dict,
         expect=tuple(t.get("expect", ())),
         exit_status=int(t.get("exit_status", 0)),
         timeout=float(t.get("timeout", 30)),
+        client=res.existing(["test", "client"], t["client"], "file") if "client" in t else None,
     )
     for i, pattern in enumerate(test.expect):
         try:

@@ -91,6 +91,54 @@ class SerialWatch:
 
 
 @dataclass
+class Client:
+    """[test] client: a host program started once the service is running,
+    to talk to it (through its port forwards, say). Its output is shown
+    with the serial output; a non-zero exit status fails the test."""
+
+    argv: list[str]
+    env: dict
+    cwd: Path
+    name: str
+    proc: subprocess.Popen | None = None
+    reader: threading.Thread | None = None
+    GRACE = 10.0  # seconds it gets to finish once QEMU has exited
+
+    def start(self, sink: "queue.Queue") -> str | None:
+        """Start it, its output lines going to ``sink``; an error, or None."""
+        trace.record("client", self.name)
+        try:
+            self.proc = subprocess.Popen(self.argv, env=self.env, cwd=self.cwd,
+                                         stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                         start_new_session=True, preexec_fn=_die_with_parent)
+        except OSError as err:
+            return f"could not start the test client {self.name}: {err.strerror}"
+        self.reader = threading.Thread(target=_pump, args=(self.proc.stdout, sink, b"client"),
+                                       daemon=True)
+        self.reader.start()
+        return None
+
+    def failed(self) -> bool:
+        return self.proc is not None and self.proc.poll() not in (None, 0)
+
+    def finish(self, wait: float) -> str | None:
+        """Wait up to ``wait`` seconds, then stop it: a failure, or None."""
+        if self.proc is None:
+            return None
+        try:
+            self.proc.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            _kill(self.proc)
+            return f"the test client {self.name} did not finish"
+        finally:
+            self.reader.join(timeout=5)
+        if self.proc.returncode:
+            return f"the test client {self.name} exited with status {self.proc.returncode}"
+        return None
+
+
+@dataclass
 class Outcome:
     status: int
     message: str
@@ -123,10 +171,11 @@ def _kill(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-def _pump(stream, sink: "queue.Queue[bytes | None]") -> None:
+def _pump(stream, sink: "queue.Queue", tag: bytes = b"") -> None:
+    """Lines of ``stream`` into ``sink`` as (tag, line); (tag, None) at its end."""
     for line in iter(stream.readline, b""):
-        sink.put(line)
-    sink.put(None)
+        sink.put((tag, line))
+    sink.put((tag, None))
 
 
 def verdict(watch: SerialWatch, qemu_status: int | None, stderr: str,
@@ -151,20 +200,23 @@ def verdict(watch: SerialWatch, qemu_status: int | None, stderr: str,
 
 
 def test(run_sh: Path, rules: dict, expect, exit_status: int, timeout: float,
-         echo=None) -> Outcome:
-    """Boot headless, check the serial output; vmrunner's status."""
+         echo=None, client: Client | None = None) -> Outcome:
+    """Boot headless, check the serial output (and the client's status,
+    if there is one); vmrunner's status."""
     watch = SerialWatch(rules, tuple(expect))
     try:
         proc = _spawn(run_sh, [], subprocess.DEVNULL)
     except OSError as err:
         return Outcome(BOOT_FAILED, f"could not start {run_sh}: {err.strerror}", [])
-    lines: "queue.Queue[bytes | None]" = queue.Queue()
+    lines: "queue.Queue" = queue.Queue()
     errors: list[bytes] = []
     threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True).start()
     err_reader = threading.Thread(target=lambda: errors.extend(proc.stderr), daemon=True)
     err_reader.start()
     deadline = time.monotonic() + timeout
     timed_out = False
+    client_error = None
+    client_started = False
     try:
         while True:
             now = time.monotonic()
@@ -173,9 +225,15 @@ def test(run_sh: Path, rules: dict, expect, exit_status: int, timeout: float,
             if now >= deadline:
                 timed_out = watch.panic is None
                 break
+            if client and client.failed():
+                break  # no need to wait for the service: the test has failed
             try:
-                raw = lines.get(timeout=min(0.5, deadline - now))
+                tag, raw = lines.get(timeout=min(0.5, deadline - now))
             except queue.Empty:
+                continue
+            if tag:  # the client's output: shown, not matched
+                if raw is not None and echo:
+                    echo(f"[{tag.decode()}] " + raw.decode("utf-8", errors="replace").rstrip())
                 continue
             if raw is None:
                 break
@@ -183,19 +241,32 @@ def test(run_sh: Path, rules: dict, expect, exit_status: int, timeout: float,
             if echo:
                 echo(line)
             watch.feed(line)
-        if not timed_out and watch.panic is None:
+            if client and watch.running and not client_started:
+                client_started = True
+                client_error = client.start(lines)
+        if not timed_out and watch.panic is None and not (client and client.failed()):
             try:
                 proc.wait(timeout=10)  # the serial port closed: QEMU is exiting
             except subprocess.TimeoutExpired:
                 pass
     finally:
         _kill(proc)
+        if client:
+            ended = watch.panic is None and not timed_out
+            finished = client.finish(Client.GRACE if ended else 0)
+            client_error = client_error or finished
+            while echo and not lines.empty():  # the client's last words
+                tag, raw = lines.get()
+                if tag and raw is not None:
+                    echo(f"[{tag.decode()}] " + raw.decode("utf-8", errors="replace").rstrip())
     err_reader.join(timeout=5)
     stderr = b"".join(errors).decode("utf-8", errors="replace")
     if timed_out:
         what = (f"waiting for {watch.pending()!r}" if not watch.all_matched
                 else "the service did not power off")
         return Outcome(TIMEOUT, f"timed out after {timeout:g} s, {what}", watch.lines)
+    if client_error and watch.panic is None:
+        return Outcome(EXPECT_FAILED, client_error, watch.lines)
     status, message = verdict(watch, proc.returncode, stderr, exit_status)
     return Outcome(status, message, watch.lines)
 

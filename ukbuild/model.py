@@ -104,6 +104,7 @@ class TestSpec:
     expect: tuple[str, ...] = ()
     exit_status: int = 0
     timeout: float = 30.0
+    client: Path | None = None  # run on the host once the service is running
 
 
 @dataclass(frozen=True)
