@@ -78,3 +78,12 @@ class Project:
         text = path.read_text()
         assert old in text, f"{relative} has no {old!r}"
         path.write_text(text.replace(old, new, 1))
+
+
+def validate_domain(path: Path) -> str:
+    """virt-xml-validate's verdict on a libvirt domain; the XML text."""
+    if shutil.which("virt-xml-validate") is None:
+        raise AssertionError("virt-xml-validate is missing (Debian: libvirt-clients; make test installs it)")
+    out = subprocess.run(["virt-xml-validate", str(path)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr + path.read_text()
+    return path.read_text()
