@@ -189,50 +189,41 @@ class ServiceTasks:
         return link_stage.embedded_objects(self.service, self.dir)
 
     def embed(self) -> list[dict]:
-        s = self.service
-        return [task for task in (s.build.memdisk and self.embed_memdisk(),
-                                  s.build.config and self.embed_config()) if task]
-
-    def embed_memdisk(self) -> dict:
+        """embed:S:memdisk and embed:S:config: a file made from the source,
+        and an object holding it in the kernel's section."""
         from .actions import image as image_action
 
+        s, tasks = self.service, []
+        if s.build.memdisk:
+            files, folders = image_action.folder_listing(s.build.memdisk)
+            tasks.append(self._embed_task(
+                "memdisk", s.build.memdisk, "as FAT", image_action.memdisk,
+                (self.dir / "memdisk.fat", self.dir / "memdisk.o"),
+                [s.build.memdisk / f for f, _ in files],
+                [config_changed({"folders": folders, "files": [f for f, _ in files],
+                                 "tools": self.fat_tools()})]))
+        if s.build.config:
+            tasks.append(self._embed_task(
+                "config", s.build.config, "as is", image_action.config,
+                (self.dir / "config.json", self.dir / "config.o"), [s.build.config], []))
+        return tasks
+
+    def _embed_task(self, kind: str, source: Path, how: str, make_outputs,
+                    outputs: tuple[Path, Path], sources: list[Path], uptodate: list) -> dict:
         s = self.service
-        files, folders = image_action.folder_listing(s.build.memdisk)
-        fat, obj = self.dir / "memdisk.fat", self.dir / "memdisk.o"
 
         @user_errors
-        def make_memdisk():
+        def make():
             deps, _ = deps_action.load(self.deps_json)
-            image_action.memdisk(s, _platform(deps.platform.folder), fat, obj)
+            make_outputs(s, _platform(deps.platform.folder), *outputs)
 
         return {
-            "name": f"{s.name}:memdisk",
-            "doc": f"the memdisk of {s.name}: {s.relative(s.build.memdisk)} as FAT, in an object",
-            "actions": [make_memdisk],
-            "file_dep": [str(s.build.memdisk / f) for f, _ in files] + [str(self.deps_json)],
-            "targets": [str(fat), str(obj)],
-            "uptodate": [config_changed({"folders": folders, "files": [f for f, _ in files],
-                                         "tools": self.fat_tools()})],
-            "clean": True,
-        }
-
-    def embed_config(self) -> dict:
-        from .actions import image as image_action
-
-        s = self.service
-        staged, obj = self.dir / "config.json", self.dir / "config.o"
-
-        @user_errors
-        def make_config():
-            deps, _ = deps_action.load(self.deps_json)
-            image_action.config(s, _platform(deps.platform.folder), staged, obj)
-
-        return {
-            "name": f"{s.name}:config",
-            "doc": f"the config of {s.name}: {s.relative(s.build.config)} in an object",
-            "actions": [make_config],
-            "file_dep": [str(s.build.config), str(self.deps_json)],
-            "targets": [str(staged), str(obj)],
+            "name": f"{s.name}:{kind}",
+            "doc": f"the {kind} of {s.name}: {s.relative(source)} {how}, in an object",
+            "actions": [make],
+            "file_dep": [str(p) for p in sources] + [str(self.deps_json)],
+            "targets": [str(p) for p in outputs],
+            "uptodate": uptodate,
             "clean": True,
         }
 

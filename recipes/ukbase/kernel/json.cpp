@@ -1,5 +1,6 @@
 // A small recursive-descent JSON reader (RFC 8259), depth-limited.
 #include "kernel/json.hpp"
+#include "kernel/utf8.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -72,24 +73,6 @@ class Parser {
     v.number = std::strtod(s.c_str(), &end);
     return (end && *end == 0) || fail("bad number");
   }
-  static void utf8(std::string& s, unsigned c)
-  {
-    if (c < 0x80) {
-      s += char(c);
-    } else if (c < 0x800) {
-      s += char(0xC0 | (c >> 6));
-      s += char(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-      s += char(0xE0 | (c >> 12));
-      s += char(0x80 | ((c >> 6) & 0x3F));
-      s += char(0x80 | (c & 0x3F));
-    } else {
-      s += char(0xF0 | (c >> 18));
-      s += char(0x80 | ((c >> 12) & 0x3F));
-      s += char(0x80 | ((c >> 6) & 0x3F));
-      s += char(0x80 | (c & 0x3F));
-    }
-  }
   bool hex4(unsigned& out)
   {
     if (i_ + 4 > t_.size())
@@ -137,7 +120,7 @@ class Parser {
             return false;
           c1 = 0x10000 + ((c1 - 0xD800) << 10) + (c2 - 0xDC00);
         }
-        utf8(s, c1);
+        ukbase::append_utf8(s, c1);
         break;
       }
       default:

@@ -3,6 +3,8 @@
 // as the specification says, not from the label in the boot sector.
 #include "fat.hpp"
 
+#include "kernel/utf8.hpp"
+
 #include <cerrno>
 #include <cstring>
 
@@ -40,25 +42,6 @@ int64_t fat_time(uint16_t date, uint16_t time)
        + (time >> 11) * 3600 + ((time >> 5) & 63) * 60 + (time & 31) * 2;
 }
 
-void append_utf8(std::string& s, uint32_t c)
-{
-  if (c < 0x80) {
-    s += char(c);
-  } else if (c < 0x800) {
-    s += char(0xC0 | (c >> 6));
-    s += char(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    s += char(0xE0 | (c >> 12));
-    s += char(0x80 | ((c >> 6) & 0x3F));
-    s += char(0x80 | (c & 0x3F));
-  } else {
-    s += char(0xF0 | (c >> 18));
-    s += char(0x80 | ((c >> 12) & 0x3F));
-    s += char(0x80 | ((c >> 6) & 0x3F));
-    s += char(0x80 | (c & 0x3F));
-  }
-}
-
 std::string utf16_to_utf8(const uint16_t* u, size_t n)
 {
   std::string s;
@@ -66,7 +49,7 @@ std::string utf16_to_utf8(const uint16_t* u, size_t n)
     uint32_t c = u[i];
     if (c >= 0xD800 && c < 0xDC00 && i + 1 < n && u[i + 1] >= 0xDC00 && u[i + 1] < 0xE000)
       c = 0x10000 + ((c - 0xD800) << 10) + (u[++i] - 0xDC00);
-    append_utf8(s, c);
+    ukbase::append_utf8(s, c);
   }
   return s;
 }
