@@ -224,3 +224,45 @@ def test_kvm_needs_vmx_or_svm(tmp_path):
     cpu.write_text("flags\t\t: fpu vmx sse\n")
     assert kvm_usable(str(dev), str(cpu))
     assert not kvm_usable(str(tmp_path / "none"), str(cpu))
+
+
+def test_a_missing_bridge_stops_run_sh_before_qemu(project, platform, tmp_path):
+    s = load_service(write_service(project, "br", "[[vm.net]]\nmode = 'bridge'\nbridge = 'ukbr-none'\n",
+                                   {"a.cpp": ""}))
+    spec = launch(s, platform, "br.kernel")
+    args = list(spec.args)
+    assert args[args.index("-netdev") + 1] == "bridge,id=net0,br=ukbr-none"
+    script = tmp_path / "run.sh"
+    script.write_text(render("run.sh.j2", service=s, launch=spec, descriptor="x"))
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "qemu-system-x86_64").write_text("#!/bin/sh\necho QEMU STARTED\n")
+    (fake / "qemu-system-x86_64").chmod(0o755)
+    out = subprocess.run(["sh", str(script)], capture_output=True, text=True,
+                         env={"PATH": f"{fake}:/usr/bin:/bin"})
+    assert out.returncode == 72, out
+    assert out.stderr.strip() == ("br: there is no bridge ukbr-none "
+                                  "(create one, e.g. ip link add ukbr-none type bridge)")
+    assert "QEMU STARTED" not in out.stdout
+
+
+def test_auto_accel_says_in_one_line_when_it_falls_back_to_tcg(service, platform, tmp_path):
+    from ukbuild.stages.machine import kvm_usable
+
+    if kvm_usable():
+        pytest.skip("KVM is usable here")
+    script = tmp_path / "run.sh"
+    script.write_text(render("run.sh.j2", service=service, launch=launch(service, platform, "k"),
+                             descriptor="x").replace("exit 72", "true"))  # no tap here
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "qemu-system-x86_64").write_text('#!/bin/sh\necho "$@"\n')
+    (fake / "qemu-system-x86_64").chmod(0o755)
+    (fake / "qemu-img").write_text("#!/bin/sh\n")
+    (fake / "qemu-img").chmod(0o755)
+    out = subprocess.run(["sh", str(script)], capture_output=True, text=True, cwd=tmp_path,
+                         env={"PATH": f"{fake}:/usr/bin:/bin"})
+    assert out.returncode == 0, out
+    assert out.stderr.strip().splitlines()[-1] == \
+        "dev: KVM is not usable here (needs read-write /dev/kvm and a CPU with vmx or svm); using TCG"
+    assert out.stdout.startswith("-accel tcg ")
