@@ -107,3 +107,9 @@ def test_a_persistent_disk_keeps_an_overlay_across_runs(disks):
     assert sha(built_disk) == before
     assert disks.doit().ran == []
     assert overlay.exists()
+    # doit clean removes what was built, not what runs wrote
+    clean = disks.doit("clean")
+    assert clean.status == 0, clean
+    assert "disks: kept build/disks/persistent" in clean.out, clean
+    assert sorted(p.name for p in disks.path("build/disks").iterdir()) == ["persistent"]
+    assert overlay.stat().st_ino == first

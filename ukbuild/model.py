@@ -14,6 +14,7 @@ from pathlib import Path
 DEFAULT_PLATFORM = "ukbase/0.1.0"
 SOURCE_SUFFIXES = (".cpp", ".cc", ".cxx", ".c", ".S", ".asm")
 CXX_SUFFIXES = (".cpp", ".cc", ".cxx")
+PERSISTENT = "persistent"  # the build folder's folder of persistent disk overlays
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,12 @@ class Disk:
     interface: str = "virtio"
     readonly: bool = False
     persistent: bool = False
+
+    @property
+    def overlay(self) -> str:
+        """Where a persistent disk keeps what runs write, relative to the
+        service's build folder."""
+        return f"{PERSISTENT}/{self.name}.qcow2"
 
 
 @dataclass(frozen=True)

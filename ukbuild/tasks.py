@@ -27,8 +27,8 @@ from . import conan, doitdb, harness
 from .actions import compile as compile_action
 from .actions import deps as deps_action
 from .actions import link as link_action
-from .errors import UkbuildError
-from .model import Project, Service
+from .errors import UkbuildError, display_path
+from .model import PERSISTENT, Project, Service
 from .render import template_path
 from .stages import compile as compile_stage
 from .stages import link as link_stage
@@ -332,9 +332,23 @@ class ServiceTasks:
         name = self.service.name
 
         def remove_build_dir():
+            """Everything built, but not what runs wrote to persistent disks."""
             import shutil
 
-            shutil.rmtree(self.dir, ignore_errors=True)
+            if not self.dir.is_dir():
+                return
+            for path in self.dir.iterdir():
+                if path.name == PERSISTENT and path.is_dir():
+                    print(f"{name}: kept {display_path(path)} (what runs wrote to persistent "
+                          "disks; delete it to start them afresh)")
+                elif path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+            try:
+                self.dir.rmdir()
+            except OSError:
+                pass
 
         return {
             "name": name,

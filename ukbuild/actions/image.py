@@ -147,7 +147,7 @@ def data_disk(service: Service, disk: Disk, output: Path, index: int) -> None:
 def _retire_stale_overlay(service: Service, disk: Disk, built: Path) -> None:
     """A persistent disk's overlay belongs to the disk it was made over; when
     that disk is rebuilt, the old overlay is kept aside, not reused."""
-    overlay = built.parent.parent / "persistent" / f"{disk.name}.qcow2"
+    overlay = built.parent.parent / disk.overlay
     if disk.persistent and overlay.exists():
         aside = overlay.with_suffix(".qcow2.old")
         os.replace(overlay, aside)

@@ -36,7 +36,7 @@ def domain_context(service: Service, build_dir: Path, kernel: Path, kvm: bool) -
     for disk in service.vm.disks:
         n = counters[disk.interface]
         counters[disk.interface] += 1
-        file = (f"persistent/{disk.name}.qcow2" if disk.persistent else disk_file(service, disk))
+        file = disk.overlay if disk.persistent else disk_file(service, disk)
         disks.append({
             "name": disk.name,
             "file": str(build_dir / file),

@@ -84,7 +84,7 @@ def _disk_args(service: Service) -> tuple[list[str], list[tuple[str, str, str]]]
         drive_id = f"disk-{disk.name}"
         path, fmt = disk_file(service, disk), disk.format
         if disk.persistent:
-            overlay = f"persistent/{disk.name}.qcow2"
+            overlay = disk.overlay
             persistent.append((overlay, path, fmt))
             drive = f"file={overlay},format=qcow2"
         else:
