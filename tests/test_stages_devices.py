@@ -182,7 +182,7 @@ def test_run_sh_checks_taps_and_makes_persistent_overlays(service, platform, tmp
     out = subprocess.run(["sh", str(script)], capture_output=True, text=True)
     if not Path("/sys/class/net/tap7").exists():
         assert out.returncode == 72 and "there is no tap device tap7" in out.stderr
-    assert "qemu-img create -q -f qcow2 -F vmdk -b ../disks/keep.vmdk persistent/keep.qcow2" in text
+    assert "qemu-img create -q -f qcow2 -F vmdk -b ../disks/keep.vmdk persistent/keep.qcow2.tmp.$$\n  mv persistent/keep.qcow2.tmp.$$ persistent/keep.qcow2" in text
 
 
 def test_domain_xml_is_valid_libvirt(service, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -68,4 +69,7 @@ def remove_leftovers(path: Path) -> None:
     path = Path(path)
     folder, pattern = (path, ".*.tmp") if path.is_dir() else (path.parent, f".{path.name}.*.tmp")
     for tmp in folder.glob(pattern):
-        tmp.unlink(missing_ok=True)
+        if tmp.is_dir() and not tmp.is_symlink():  # a tool's private folder
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)

@@ -39,7 +39,7 @@ def convert(source: Path, source_format: str, fmt: str, output: Path) -> None:
     conversion is made in a private folder under the final file name (a
     VMDK names its own file inside), then renamed into place."""
     remove_leftovers(output)
-    with tempfile.TemporaryDirectory(dir=output.parent, prefix=f".{output.name}.") as tmp:
+    with tempfile.TemporaryDirectory(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp") as tmp:
         staged = Path(tmp) / output.name
         _run("qemu-img", stage.convert_command(QEMU_IMG, source, source_format, fmt, staged))
         if fmt == "vmdk":
