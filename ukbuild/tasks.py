@@ -289,7 +289,9 @@ class ServiceTasks:
 
             tasks.append({
                 "name": f"{s.name}:{disk.name}",
-                "doc": f"data disk {disk.name} of {s.name}: {s.relative(disk.source)}",
+                "doc": (f"data disk {disk.name!r} of {s.name}: " + (
+                    f"{s.relative(disk.source)}/ as {disk.size} MiB FAT, {disk.format}"
+                    if disk.from_folder else f"{s.relative(disk.source)} as {disk.format}")),
                 "actions": [make_disk],
                 "file_dep": inputs,
                 "targets": [str(output)],
