@@ -178,6 +178,11 @@ def _pump(stream, sink: "queue.Queue", tag: bytes = b"") -> None:
     sink.put((tag, None))
 
 
+def _show_tagged(echo, tag: bytes, raw: bytes | None) -> None:
+    if echo and raw is not None:
+        echo(f"[{tag.decode()}] " + raw.decode("utf-8", errors="replace").rstrip())
+
+
 def verdict(watch: SerialWatch, qemu_status: int | None, stderr: str,
             expected_status: int) -> tuple[int, str]:
     """The vmrunner status and a one-line reason, once QEMU has exited."""
@@ -232,8 +237,7 @@ def test(run_sh: Path, rules: dict, expect, exit_status: int, timeout: float,
             except queue.Empty:
                 continue
             if tag:  # the client's output: shown, not matched
-                if raw is not None and echo:
-                    echo(f"[{tag.decode()}] " + raw.decode("utf-8", errors="replace").rstrip())
+                _show_tagged(echo, tag, raw)
                 continue
             if raw is None:
                 break
@@ -255,10 +259,10 @@ def test(run_sh: Path, rules: dict, expect, exit_status: int, timeout: float,
             ended = watch.panic is None and not timed_out
             finished = client.finish(Client.GRACE if ended else 0)
             client_error = client_error or finished
-            while echo and not lines.empty():  # the client's last words
+            while not lines.empty():  # the client's last words
                 tag, raw = lines.get()
-                if tag and raw is not None:
-                    echo(f"[{tag.decode()}] " + raw.decode("utf-8", errors="replace").rstrip())
+                if tag:
+                    _show_tagged(echo, tag, raw)
     err_reader.join(timeout=5)
     stderr = b"".join(errors).decode("utf-8", errors="replace")
     if timed_out:
