@@ -258,7 +258,7 @@ def test_auto_accel_says_in_one_line_when_it_falls_back_to_tcg(service, platform
     fake.mkdir()
     (fake / "qemu-system-x86_64").write_text('#!/bin/sh\necho "$@"\n')
     (fake / "qemu-system-x86_64").chmod(0o755)
-    (fake / "qemu-img").write_text("#!/bin/sh\n")
+    (fake / "qemu-img").write_text('#!/bin/sh\nfor last; do :; done\n: > "$last"\n')
     (fake / "qemu-img").chmod(0o755)
     out = subprocess.run(["sh", str(script)], capture_output=True, text=True, cwd=tmp_path,
                          env={"PATH": f"{fake}:/usr/bin:/bin"})
