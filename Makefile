@@ -23,6 +23,7 @@ test: setup
 	$(BIN)/python -m pytest -q
 
 setup: system $(STAMP)
+	@$(BIN)/python -m compileall -q ukbuild  # byte code, even where PYTHONDONTWRITEBYTECODE is set
 
 system:
 	@missing=""; \
@@ -42,7 +43,6 @@ system:
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -e '.[test]'
-	$(BIN)/python -m compileall -q ukbuild  # byte code, even where PYTHONDONTWRITEBYTECODE is set
 	touch $@
 
 clean-all:
