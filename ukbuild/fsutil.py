@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 
@@ -60,6 +61,14 @@ def temporary_sibling(path: Path) -> Path:
     os.fchmod(fd, FILE_MODE)
     os.close(fd)
     return Path(tmp)
+
+
+def scratch_name(path: Path) -> Path:
+    """A name beside ``path`` for a tool to write to before the rename,
+    not created here: unique to this process and thread (one writer per
+    output at a time), and swept by ``remove_leftovers`` if left behind."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
 
 
 def remove_leftovers(path: Path) -> None:

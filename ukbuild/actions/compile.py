@@ -25,11 +25,12 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .. import trace
 from ..errors import display_path
-from ..fsutil import atomic_write, remove_leftovers, temporary_sibling, write_if_changed
+from ..fsutil import atomic_write, remove_leftovers, scratch_name, write_if_changed
 from ..stages.compile import Unit
 
 STATE = "compile-state.json"
@@ -46,6 +47,8 @@ def parse_depfile(text: str) -> list[str]:
     """The prerequisites of a Makefile-style depfile (target dropped)."""
     text = text.replace("\\\r\n", " ").replace("\\\n", " ")
     _, _, deps = text.partition(": ")
+    if "\\" not in deps and "$" not in deps:  # nothing escaped: the common case
+        return deps.split()
     words: list[str] = []
     current = ""
     i = 0
@@ -104,6 +107,7 @@ class State:
         self.records: dict[str, Record] = {}
         self.files: dict[str, list] = {}  # path -> [size, mtime_ns, digest]
         self._seen: dict[str, bool] = {}  # answers of this check, one per path
+        self._journal = None  # open while objects are being recorded
         self._lock = threading.Lock()
         self._load()
 
@@ -189,14 +193,18 @@ class State:
         line = json.dumps({"files": files, "records": {str(obj): rec}}) + "\n"
         with self._lock:
             self._apply({"files": files, "records": {str(obj): rec}})
-            self.folder.mkdir(parents=True, exist_ok=True)
-            with open(self.folder / JOURNAL, "a") as f:
-                f.write(line)
-                f.flush()
+            if self._journal is None:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                self._journal = open(self.folder / JOURNAL, "a")
+            self._journal.write(line)
+            self._journal.flush()  # in the kernel's hands: it survives a kill
 
     def save(self) -> None:
         """Fold the journal into the snapshot."""
         with self._lock:
+            if self._journal is not None:
+                self._journal.close()
+                self._journal = None
             live = {p for rec in self.records.values() for p in rec.inputs}
             data = {
                 "files": {p: v for p, v in self.files.items() if p in live},
@@ -228,12 +236,20 @@ def outputs_current(state_dir: Path) -> bool:
     return all(state.is_current(obj, None) for obj in objects)
 
 
+@lru_cache(maxsize=64)
+def _normalized_search_dirs(command: tuple[str, ...]) -> tuple[str, ...]:
+    """``search_dirs``, normalised, of a command without its unit's own
+    paths (one answer for all the units of a service)."""
+    return tuple(os.path.normpath(d) for d in search_dirs(command))
+
+
 def _probes(unit: Unit, headers: list[str]) -> list[str]:
     """Paths where a new file would be found before a header the compiler
     read: the source's own folder (first for #include "...") and the include
     directories ahead of the one the header came from."""
+    specific = {str(unit.source), str(unit.object), str(unit.depfile)}
     dirs = [os.path.dirname(str(unit.source))]
-    dirs += [os.path.normpath(d) for d in search_dirs(unit.command)]
+    dirs += _normalized_search_dirs(tuple(w for w in unit.command if w not in specific))
     probes = []
     for header in headers:
         # the folder it was found in: the most specific search dir holding it
@@ -254,8 +270,8 @@ class CompileFailed(Exception):
 
 
 def _compile(unit: Unit, key: str, state: State, log, slots=None) -> None:
-    tmp_obj = temporary_sibling(unit.object)
-    tmp_dep = temporary_sibling(unit.depfile)
+    tmp_obj = scratch_name(unit.object)
+    tmp_dep = scratch_name(unit.depfile)
     command = list(unit.command)
     for flag, tmp in (("-o", tmp_obj), ("-MF", tmp_dep), ("-MD", tmp_dep)):  # renamed after
         if flag in command:
@@ -275,18 +291,22 @@ def _compile(unit: Unit, key: str, state: State, log, slots=None) -> None:
             raise CompileFailed(unit, proc.stdout.decode(errors="replace"))
         if proc.stdout:
             sys.stderr.write(proc.stdout.decode(errors="replace"))
-        deps = parse_depfile(tmp_dep.read_text()) if tmp_dep.exists() else [str(unit.source)]
+        try:
+            deps = parse_depfile(tmp_dep.read_text())
+            os.replace(tmp_dep, unit.depfile)
+        except FileNotFoundError:  # a tool that writes none
+            deps = [str(unit.source)]
         inputs = sorted({os.path.abspath(p) for p in deps} | {str(unit.source)})
         headers = [p for p in inputs if p != str(unit.source)]
         os.replace(tmp_obj, unit.object)
-        os.replace(tmp_dep, unit.depfile)
         state.finished(unit.object, key, inputs, _probes(unit, headers))
-    finally:
+    except BaseException:
         for tmp in (tmp_obj, tmp_dep):
             try:
                 os.unlink(tmp)
             except FileNotFoundError:
                 pass
+        raise
 
 
 def compile_units(units: list[Unit], context: str, state_dir: Path, jobs: int = 1,
