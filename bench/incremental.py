@@ -7,7 +7,9 @@ Generates a tree of services (each source includes its service's common.h
 and one of its group headers, ten sources a group), builds it with ukbuild
 (``doit -n JOBS``) and, from the very same compile and link commands
 (``python -m ukbuild commands``), with ninja (``ninja -j JOBS``), and prints
-for each scenario the median wall time of both and their ratio:
+for each scenario the median wall time of both and their ratio (``--runs``
+cold builds, at least seven runs of the quicker scenarios; the disks are
+synced before every timed run):
 
   cold       everything built from nothing (the platform package is built
              already; objects are compiled for real: the compiler is zig's
@@ -40,6 +42,7 @@ BIN = Path(sys.executable).parent
 GROUP = 10
 
 TARGETS = {"no-op": 8.0, "source": 1.5, "header": 1.3, "cold": 1.1}
+QUICK_RUNS = 7
 
 
 def generate(root: Path, services: int, sources: int) -> None:
@@ -151,12 +154,14 @@ class Bench:
     def ninja_build(self, jobs: int | None = None) -> float:
         return timed([self.ninja, "-j", str(jobs or self.jobs)], self.root)[0]
 
-    def scenario(self, name: str, change, jobs: int | None = None) -> None:
+    def scenario(self, name: str, change, jobs: int | None = None, runs: int | None = None) -> None:
         uk, nj = [], []
-        for _ in range(self.runs):
+        for _ in range(runs or self.runs):
             self.counter += 1
             change(self.counter)
+            os.sync()  # the last build's writes are flushed: they slow neither tool's run
             uk.append(self.ukbuild(jobs)[0])
+            os.sync()
             nj.append(self.ninja_build(jobs))
         self.rows.append((name, uk, nj))
         print(f"  {name}: ukbuild {statistics.median(uk):.3f} s, ninja {statistics.median(nj):.3f} s",
@@ -211,23 +216,25 @@ def main() -> int:
         timed([sys.executable, "-m", "doit", "-n", str(args.jobs)], root)
         write_ninja(root)
         bench = Bench(root, args.services, args.jobs, args.runs)
+        quick = max(args.runs, QUICK_RUNS)  # sub-second scenarios: more runs, same cost
         bench.scenario("cold", bench.cold)
-        bench.scenario("no-op", lambda n: None)
-        bench.scenario("source", bench.source)
-        bench.scenario("header", bench.header)
-        bench.scenario("flags", bench.flags)
+        bench.scenario("no-op", lambda n: None, runs=quick)
+        bench.scenario("source", bench.source, runs=quick)
+        bench.scenario("header", bench.header, runs=quick)
+        bench.scenario("flags", bench.flags, runs=quick)
         if args.jobs > 1:
             bench.scenario("cold -n 1", bench.cold, jobs=1)
 
         empty = root / "empty"
         empty.mkdir()
         (empty / "dodo.py").write_text("DOIT_CONFIG = {'backend': 'sqlite3', 'dep_file': 'db'}\n")
-        floor = [timed([sys.executable, "-m", "doit"], empty)[0] for _ in range(args.runs)]
+        floor = [timed([sys.executable, "-m", "doit"], empty)[0] for _ in range(quick)]
         rss = max(bench.ukbuild()[1] for _ in range(args.runs))
 
         print()
         print(f"ukbuild vs ninja, {args.services} services x {args.sources} sources, "
-              f"-n/-j {args.jobs}, median of {args.runs} (seconds)")
+              f"-n/-j {args.jobs}, median of {args.runs} cold builds and {quick} of the others "
+              "(seconds)")
         print(f"{'scenario':10} {'ukbuild':>9} {'ninja':>9} {'ratio':>7} {'target':>7}")
         for name, uk, nj in bench.rows:
             u, n = statistics.median(uk), statistics.median(nj)
