@@ -169,6 +169,7 @@ class Bench:
 
     def cold(self, _):
         for path in ("build", "nbuild", ".ukbuild/doit.db", ".ukbuild/descriptors.json",
+                     ".ukbuild/resolutions",
                      ".ninja_log", ".ninja_deps"):
             p = self.root / path
             if p.is_dir():

@@ -172,3 +172,28 @@ def test_no_op_reads_no_descriptor_again(project):
     project.edit("services/hello/service.toml", "timeout = 30", "timeout = 31")
     result = project.doit()
     assert [p.rsplit("/", 2)[1] for p in result.traced("validate")] == ["hello"]
+
+
+def test_services_asking_the_same_share_one_resolution(tmp_path):
+    import json
+    import shutil
+
+    project = Project(tmp_path, services=("hello", "wordfreq"))
+    shutil.copytree(project.path("services/hello"), project.path("services/hello2"))
+    result = project.doit()  # -n 1: the services resolve one after the other
+    assert result.status == 0, result
+    installed, remembered = result.traced("conan-install"), result.traced("conan-memo")
+    assert sorted(installed + remembered) == ["hello", "hello2", "wordfreq"], result.trace
+    assert "wordfreq" in installed, "its requirements are its own"
+    assert len([s for s in installed if s.startswith("hello")]) == 1, result.trace
+    deps = [json.loads(project.path(f"build/{s}/deps.json").read_text()) for s in ("hello", "hello2")]
+    assert deps[0] == deps[1]
+    # a memory of a package that is gone is not trusted
+    for memo in project.path(".ukbuild/resolutions").iterdir():
+        data = json.loads(memo.read_text())
+        data["platform"]["folder"] += "-gone"
+        memo.write_text(json.dumps(data))
+    result = project.doit("forget", "deps:hello2")
+    result = project.doit()
+    assert result.status == 0, result
+    assert result.traced("conan-install") == ["hello2"], result.trace

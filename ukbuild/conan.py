@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
+import json
 import os
 import re
 import subprocess
@@ -24,7 +26,7 @@ from pathlib import Path
 
 from . import trace
 from .errors import ToolError, UkbuildError, display_path
-from .fsutil import write_if_changed
+from .fsutil import atomic_write, write_if_changed
 from .model import Service
 from .platform import zig_binary
 from .render import render
@@ -152,6 +154,44 @@ def export_all(root: Path) -> dict[str, str]:
 
 def _cppstd(std: str) -> str:
     return std.replace("c++", "").replace("gnu++", "gnu").replace("2c", "26")
+
+
+def resolve(root: Path, service: Service, conanfile: Path) -> Deps:
+    """``install``, remembered: services that ask for the same platform,
+    requirements and settings while the same recipe revisions are exported
+    share one resolution (a project of many services on one platform asks
+    conan once). A service with its own recipe always asks conan."""
+    memo = None if service.recipe else _memo_path(root, service)
+    if memo is not None:
+        try:
+            deps = Deps.from_json(json.loads(memo.read_text()))
+        except (FileNotFoundError, ValueError, KeyError, TypeError):
+            pass
+        else:
+            if all(folder.is_dir() for folder in deps.folders()):
+                trace.record("conan-memo", service.name)
+                return deps
+    deps = install(root, service, conanfile)
+    if memo is not None:
+        atomic_write(memo, json.dumps(deps.to_json(), sort_keys=True))
+    return deps
+
+
+def _memo_path(root: Path, service: Service) -> Path | None:
+    """Where the resolution of ``service``'s requirements is remembered:
+    named by everything conan's answer depends on, the exported recipes
+    (``build/recipes.json``, revisions included) and the home's profiles."""
+    home = conan_home(root)
+    try:
+        inputs = [(Path(root) / "build" / "recipes.json").read_text(),
+                  (home / "profiles" / HOST_PROFILE).read_text(),
+                  (home / "profiles" / BUILD_PROFILE).read_text()]
+    except FileNotFoundError:
+        return None
+    inputs += [str(home), service.platform.package, *service.build.requires,
+               service.build.build_type, _cppstd(service.build.std)]
+    key = hashlib.blake2b(json.dumps(inputs).encode(), digest_size=16).hexdigest()
+    return Path(root) / ".ukbuild" / "resolutions" / f"{key}.json"
 
 
 def install(root: Path, service: Service, conanfile: Path) -> Deps:

@@ -75,7 +75,7 @@ def executables_unchanged(deps_json: Path) -> bool:
 def resolve(root: Path, service: Service, build_dir: Path, state_dir: Path) -> Path:
     """Run conan for ``service``; write ``deps.json``; return its path."""
     conanfile = service.recipe or write_conanfile(service, build_dir)
-    deps = conan.install(root, service, conanfile)
+    deps = conan.resolve(root, service, conanfile)
     data = deps.to_json()
     data["tools"] = tool_versions(deps, state_dir)
     out = build_dir / "deps.json"
