@@ -221,9 +221,10 @@ def test_kvm_needs_vmx_or_svm(tmp_path):
     cpu = tmp_path / "cpuinfo"
     cpu.write_text("flags\t\t: fpu vme hypervisor\n")
     assert not kvm_usable(str(dev), str(cpu))
-    cpu.write_text("flags\t\t: fpu vmx sse\n")
-    assert kvm_usable(str(dev), str(cpu))
-    assert not kvm_usable(str(tmp_path / "none"), str(cpu))
+    vmx = tmp_path / "cpuinfo-vmx"  # another file: the answer is kept per run
+    vmx.write_text("flags\t\t: fpu vmx sse\n")
+    assert kvm_usable(str(dev), str(vmx))
+    assert not kvm_usable(str(tmp_path / "none"), str(vmx))
 
 
 def test_a_missing_bridge_stops_run_sh_before_qemu(project, platform, tmp_path):

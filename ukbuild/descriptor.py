@@ -229,7 +229,8 @@ class _Resolver:
         if self.globs is not None and pattern in self.globs:
             matches, watched = self.globs[pattern]
             if all(_mtime(os.path.join(base, d)) == t for d, t in watched.items()):
-                return [Path(base, rel) for rel in matches]
+                folder = self.folder
+                return [folder / rel for rel in matches]
         found = self._glob(keys, pattern, required)
         if self.globs is not None:
             self.globs[pattern] = [[p.relative_to(self.folder).as_posix() for p in found],

@@ -4,12 +4,14 @@ vmrunner's vm.json. Pure functions from the service to their content."""
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 from ..model import Service
 from .qemu import boot_image, disk_file
 
 
+@lru_cache(maxsize=None)  # once per run: every service's launch task asks
 def kvm_usable(dev: str = "/dev/kvm", cpuinfo: str = "/proc/cpuinfo") -> bool:
     """KVM that is hardware virtualization: /dev/kvm usable and the CPU shows
     vmx or svm (a /dev/kvm alone may be software nested virtualization,
