@@ -78,7 +78,12 @@ def remove_leftovers(path: Path) -> None:
     path = Path(path)
     folder, pattern = (path, ".*.tmp") if path.is_dir() else (path.parent, f".{path.name}.*.tmp")
     for tmp in folder.glob(pattern):
-        if tmp.is_dir() and not tmp.is_symlink():  # a tool's private folder
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            tmp.unlink(missing_ok=True)
+        remove(tmp)  # a file, or a tool's private folder
+
+
+def remove(path: Path) -> None:
+    """Delete a file, a link or a whole folder, if it is there."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)

@@ -335,7 +335,7 @@ class ServiceTasks:
 
         def remove_build_dir():
             """Everything built, but not what runs wrote to persistent disks."""
-            import shutil
+            from .fsutil import remove
 
             if not self.dir.is_dir():
                 return
@@ -343,10 +343,8 @@ class ServiceTasks:
                 if path.name == PERSISTENT and path.is_dir():
                     print(f"{name}: kept {display_path(path)} (what runs wrote to persistent "
                           "disks; delete it to start them afresh)")
-                elif path.is_dir() and not path.is_symlink():
-                    shutil.rmtree(path, ignore_errors=True)
                 else:
-                    path.unlink(missing_ok=True)
+                    remove(path)
             try:
                 self.dir.rmdir()
             except OSError:
