@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -81,8 +82,6 @@ def test_client(root: Path, service: Service) -> harness.Client:
     Python, anything else as a program. Its environment names the service
     and, for each port forward, where the host reaches the guest port:
     ``UKBUILD_FORWARD_UDP_7=127.0.0.1:5555``."""
-    import os
-
     path = service.test.client
     env = dict(os.environ, UKBUILD_SERVICE=service.name,
                UKBUILD_BUILD_DIR=str(root / "build" / service.name))

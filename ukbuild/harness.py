@@ -100,12 +100,15 @@ class Client:
     env: dict
     cwd: Path
     name: str
+    started: bool = False
+    error: str | None = None  # why it failed the test, once it has
     proc: subprocess.Popen | None = None
     reader: threading.Thread | None = None
     GRACE = 10.0  # seconds it gets to finish once QEMU has exited
 
-    def start(self, sink: "queue.Queue") -> str | None:
-        """Start it, its output lines going to ``sink``; an error, or None."""
+    def start(self, sink: "queue.Queue") -> None:
+        """Start it, its output lines going to ``sink``."""
+        self.started = True
         trace.record("client", self.name)
         try:
             self.proc = subprocess.Popen(self.argv, env=self.env, cwd=self.cwd,
@@ -113,29 +116,30 @@ class Client:
                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                          start_new_session=True, preexec_fn=_die_with_parent)
         except OSError as err:
-            return f"could not start the test client {self.name}: {err.strerror}"
+            self.error = f"could not start the test client {self.name}: {err.strerror}"
+            return
         self.reader = threading.Thread(target=_pump, args=(self.proc.stdout, sink, b"client"),
                                        daemon=True)
         self.reader.start()
-        return None
 
     def failed(self) -> bool:
         return self.proc is not None and self.proc.poll() not in (None, 0)
 
-    def finish(self, wait: float) -> str | None:
-        """Wait up to ``wait`` seconds, then stop it: a failure, or None."""
+    def finish(self, wait: float) -> None:
+        """Wait up to ``wait`` seconds, then stop it; ``error`` says if it failed."""
         if self.proc is None:
-            return None
+            return
         try:
             self.proc.wait(timeout=wait)
         except subprocess.TimeoutExpired:
             _kill(self.proc)
-            return f"the test client {self.name} did not finish"
+            self.error = self.error or f"the test client {self.name} did not finish"
+            return
         finally:
             self.reader.join(timeout=5)
         if self.proc.returncode:
-            return f"the test client {self.name} exited with status {self.proc.returncode}"
-        return None
+            self.error = self.error or (f"the test client {self.name} exited with status "
+                                        f"{self.proc.returncode}")
 
 
 @dataclass
@@ -220,8 +224,6 @@ def test(run_sh: Path, rules: dict, expect, exit_status: int, timeout: float,
     err_reader.start()
     deadline = time.monotonic() + timeout
     timed_out = False
-    client_error = None
-    client_started = False
     try:
         while True:
             now = time.monotonic()
@@ -245,9 +247,8 @@ def test(run_sh: Path, rules: dict, expect, exit_status: int, timeout: float,
             if echo:
                 echo(line)
             watch.feed(line)
-            if client and watch.running and not client_started:
-                client_started = True
-                client_error = client.start(lines)
+            if client and watch.running and not client.started:
+                client.start(lines)
         if not timed_out and watch.panic is None and not (client and client.failed()):
             try:
                 proc.wait(timeout=10)  # the serial port closed: QEMU is exiting
@@ -257,8 +258,7 @@ def test(run_sh: Path, rules: dict, expect, exit_status: int, timeout: float,
         _kill(proc)
         if client:
             ended = watch.panic is None and not timed_out
-            finished = client.finish(Client.GRACE if ended else 0)
-            client_error = client_error or finished
+            client.finish(Client.GRACE if ended else 0)
             while not lines.empty():  # the client's last words
                 tag, raw = lines.get()
                 if tag:
@@ -269,8 +269,8 @@ def test(run_sh: Path, rules: dict, expect, exit_status: int, timeout: float,
         what = (f"waiting for {watch.pending()!r}" if not watch.all_matched
                 else "the service did not power off")
         return Outcome(TIMEOUT, f"timed out after {timeout:g} s, {what}", watch.lines)
-    if client_error and watch.panic is None:
-        return Outcome(EXPECT_FAILED, client_error, watch.lines)
+    if client and client.error and watch.panic is None:
+        return Outcome(EXPECT_FAILED, client.error, watch.lines)
     status, message = verdict(watch, proc.returncode, stderr, exit_status)
     return Outcome(status, message, watch.lines)
 
