@@ -371,6 +371,8 @@ void Connection::set_options(const Options& o)
       t.after_read();                      // a larger buffer opens the window
     if (o.sndbuf > old.sndbuf && writable())
       t.post(EV_WRITABLE);
+    if (old.cork && !o.cork)
+      t.push = true;                       // uncorking sends the partial segment too
     t.output();                            // nodelay on, cork off: what was held goes
   }
   t.st->schedule(t);

@@ -175,6 +175,7 @@ struct Connection::Impl {
   bool wr_shut = false;           // shutdown_write() or close()
   bool fin_rcvd = false;
   bool more = false;              // the last write() said MSG_MORE
+  bool push = false;              // uncorked: send what is held, Nagle or not
   bool syn_rexmit = false;        // the SYN or SYN-ACK timer expired
   bool syn_rtt_ok = true;         // the handshake's RTT can be measured (Karn)
   bool was_unsent = false;        // unsent data existed (EV_SENT on reaching none)

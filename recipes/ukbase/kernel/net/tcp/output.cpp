@@ -283,7 +283,7 @@ void Connection::Impl::data_output(bool recovery)
           window_blocked = win < want && win <= cw;
           break;
         }
-      } else if (c.opts_.cork || more || (!c.opts_.nodelay && snd_max != snd_una)) {
+      } else if (c.opts_.cork || more || (!c.opts_.nodelay && !push && snd_max != snd_una)) {
         break;                            // cork, MSG_MORE or Nagle (RFC 896) hold it
       }
     }
@@ -293,6 +293,7 @@ void Connection::Impl::data_output(bool recovery)
     if (fin)
       break;
   }
+  push = false;
   // Data waits, nothing is in flight to bring an ACK, and the window is
   // shut: probe it (RFC 9293 3.8.6.1).
   if (window_blocked && snd_una == snd_max && !t_persist)

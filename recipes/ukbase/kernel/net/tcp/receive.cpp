@@ -158,7 +158,7 @@ void Connection::Impl::after_read()
   uint32_t cur = seq_gt(rcv_adv, rcv_nxt) ? rcv_adv - rcv_nxt : 0;
   uint32_t buf = rcvbuf();
   uint32_t step = buf / 2 < adv_mss ? buf / 2 : adv_mss;
-  if (space > cur && space - cur >= step && (cur < buf / 2 || cur < 2u * adv_mss)) {
+  if (space > cur && space - cur >= step && (cur <= buf / 2 || cur < 2u * adv_mss)) {
     ack_now = true;
     output();
   }
