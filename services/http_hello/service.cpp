@@ -826,7 +826,10 @@ int main(int argc, const char* argv[])
     std::printf("usage: http_hello [--port N] [--root DIR]\n");
     return 2;
   }
-  std::signal(SIGPIPE, SIG_IGN);   // a peer gone mid-send is an error from send, not a signal
+  // A peer gone mid-send is an error from send (EPIPE), not a signal.
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &ignore, nullptr);
   load_big_file();
 
   listen_fd = socket(AF_INET, SOCK_STREAM, 0);
