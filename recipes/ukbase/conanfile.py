@@ -33,7 +33,7 @@ class UkbaseConan(ConanFile):
     package_type = "static-library"
     settings = "os", "arch", "compiler", "build_type"
     exports_sources = (
-        "platform.toml", "linker.ld", "include/*", "src/*", "kernel/*",
+        "platform.toml", "config.schema.json", "linker.ld", "include/*", "src/*", "kernel/*",
         "arch/*", "drivers/*", "tools/*", "boot/*",
     )
     no_copy_source = True

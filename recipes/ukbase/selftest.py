@@ -389,9 +389,9 @@ def main():
         r"\[test\] global destructor ran", s["exited"].replace(r"(?P<status>-?\d+)", "7"),
         s["stopping"], s["poweroff"]], "exit(7)", forbid=[s["returned"]])
     check_run(r, plat, features, m, "syscall", [
-        r"^\[ syscall \] unimplemented system call 22 \(pipe\)$",
-        r"\[test\] pipe: -1 -1, ENOSYS: yes"] + exit_lines(0), "unknown system call",
-        forbid=[r"(?s)system call 22.*system call 22"])
+        r"^\[ syscall \] unimplemented system call 68 \(msgget\)$",
+        r"\[test\] msgget: -1 -1, ENOSYS: yes"] + exit_lines(0), "unknown system call",
+        forbid=[r"(?s)system call 68.*system call 68"])
     check_run(r, plat, features, m, "uncaught", [
         re.escape("libc++abi: terminating due to uncaught exception of type "
                   "std::runtime_error: nobody catches this"),
@@ -411,6 +411,8 @@ def main():
         if built:
             devices.run_net_tests(r, plat, built["net"])
             devices.run_l2_tests(r, plat, built["net"], built["fat16"])
+            import sockets
+            sockets.run(r, sockets.build(plat, work, objcopy, a.verbose))
             boot_times = devices.run_disk_boot_tests(r, plat, work, features, check_run, boot,
                                                      a.timings, built["files"], built["fat16"])
 

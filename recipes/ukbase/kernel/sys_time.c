@@ -6,6 +6,7 @@
 
 #include "kernel/arch.h"
 #include "kernel/clock.h"
+#include "kernel/service.h"
 #include "kernel/syscall.h"
 
 #define NS 1000000000ull
@@ -77,13 +78,11 @@ long sys_time(void* t)
   return now;
 }
 
-/* Sleep until the monotonic clock reaches `deadline`, halting in between.
- * (This may take over the LAPIC timer: the event loop re-arms its own
- * deadline every time before it halts.) */
+/* Sleep until the monotonic clock reaches `deadline`: the event loop runs
+ * meanwhile, so timers, network and disks go on while the service sleeps. */
 static void sleep_until(uint64_t deadline)
 {
-  while (clock_monotonic_ns() < deadline)
-    arch_wait_until(deadline);
+  kernel_sleep_until(deadline);
 }
 
 static long valid_ns(const struct timespec* ts, uint64_t* ns)

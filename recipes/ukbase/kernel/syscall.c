@@ -47,7 +47,7 @@ long syscall_dispatch(struct syscall_frame* f)
   case SYS_madvise:         return sys_madvise(a0, a1, (int)a2);
   case SYS_brk:             return sys_brk(a0);
 
-  /* descriptors: the console (0-2), files and folders (sys_io.c) */
+  /* descriptors, whatever they are (fd/table.cpp) */
   case SYS_read:            return sys_read((int)a0, (void*)a1, a2);
   case SYS_write:           return sys_write((int)a0, (const void*)a1, a2);
   case SYS_readv:           return sys_readv((int)a0, (const void*)a1, (int)a2);
@@ -55,20 +55,59 @@ long syscall_dispatch(struct syscall_frame* f)
   case SYS_pread64:         return sys_pread64((int)a0, (void*)a1, a2, (int64_t)a3);
   case SYS_preadv:          return sys_preadv((int)a0, (const void*)a1, (int)a2, (int64_t)a3);
   case SYS_ioctl:           return sys_ioctl((int)a0, a1, a2);
-  case SYS_open:            return sys_openat(AT_FDCWD, (const char*)a0, (int)a1, (int)a2);
-  case SYS_openat:          return sys_openat((int)a0, (const char*)a1, (int)a2, (int)a3);
-  case SYS_creat:           return sys_openat(AT_FDCWD, (const char*)a0, O_CREAT | O_WRONLY | O_TRUNC, (int)a1);
   case SYS_close:           return sys_close((int)a0);
   case SYS_fstat:           return sys_fstat((int)a0, (void*)a1);
-  case SYS_stat:
-  case SYS_lstat:           return sys_newfstatat(AT_FDCWD, (const char*)a0, (void*)a1, 0);
-  case SYS_newfstatat:      return sys_newfstatat((int)a0, (const char*)a1, (void*)a2, (int)a3);
-  case SYS_statx:           return sys_statx((int)a0, (const char*)a1, (int)a2, (unsigned)a3, (void*)a4);
   case SYS_lseek:           return sys_lseek((int)a0, (int64_t)a1, (int)a2);
   case SYS_fcntl:           return sys_fcntl((int)a0, (int)a1, a2);
+  case SYS_dup:             return sys_dup((int)a0);
+  case SYS_dup2:            return sys_dup2((int)a0, (int)a1);
+  case SYS_dup3:            return sys_dup3((int)a0, (int)a1, (int)a2);
+  case SYS_sendfile:        return sys_sendfile((int)a0, (int)a1, (int64_t*)a2, a3);
+
+  /* waiting for descriptors; eventfds and pipes (fd/) */
   case SYS_poll:            return sys_poll((void*)a0, a1, (int)a2);
+  case SYS_ppoll:           return sys_ppoll((void*)a0, a1, (const void*)a2, (const void*)a3, a4);
+  case SYS_select:          return sys_select((int)a0, (void*)a1, (void*)a2, (void*)a3, (void*)a4);
+  case SYS_pselect6:        return sys_pselect6((int)a0, (void*)a1, (void*)a2, (void*)a3, (const void*)a4, (const void*)a5);
+  case SYS_epoll_create:    return (int)a0 > 0 ? sys_epoll_create1(0) : -EINVAL;
+  case SYS_epoll_create1:   return sys_epoll_create1((int)a0);
+  case SYS_epoll_ctl:       return sys_epoll_ctl((int)a0, (int)a1, (int)a2, (void*)a3);
+  case SYS_epoll_wait:      return sys_epoll_pwait((int)a0, (void*)a1, (int)a2, (int)a3, 0, 0);
+  case SYS_epoll_pwait:     return sys_epoll_pwait((int)a0, (void*)a1, (int)a2, (int)a3, (const void*)a4, a5);
+  case SYS_epoll_pwait2:    return sys_epoll_pwait2((int)a0, (void*)a1, (int)a2, (const void*)a3, (const void*)a4, a5);
+  case SYS_eventfd:         return sys_eventfd2((unsigned)a0, 0);
+  case SYS_eventfd2:        return sys_eventfd2((unsigned)a0, (int)a1);
+  case SYS_pipe:            return sys_pipe2((int*)a0, 0);
+  case SYS_pipe2:           return sys_pipe2((int*)a0, (int)a1);
+
+  /* sockets (net/socket.cpp) */
+  case SYS_socket:          return sys_socket((int)a0, (int)a1, (int)a2);
+  case SYS_socketpair:      return sys_socketpair((int)a0, (int)a1, (int)a2, (int*)a3);
+  case SYS_bind:            return sys_bind((int)a0, (const void*)a1, (uint32_t)a2);
+  case SYS_listen:          return sys_listen((int)a0, (int)a1);
+  case SYS_accept:          return sys_accept4((int)a0, (void*)a1, (uint32_t*)a2, 0);
+  case SYS_accept4:         return sys_accept4((int)a0, (void*)a1, (uint32_t*)a2, (int)a3);
+  case SYS_connect:         return sys_connect((int)a0, (const void*)a1, (uint32_t)a2);
+  case SYS_sendto:          return sys_sendto((int)a0, (const void*)a1, a2, (int)a3, (const void*)a4, (uint32_t)a5);
+  case SYS_recvfrom:        return sys_recvfrom((int)a0, (void*)a1, a2, (int)a3, (void*)a4, (uint32_t*)a5);
+  case SYS_sendmsg:         return sys_sendmsg((int)a0, (const void*)a1, (int)a2);
+  case SYS_recvmsg:         return sys_recvmsg((int)a0, (void*)a1, (int)a2);
+  case SYS_sendmmsg:        return sys_sendmmsg((int)a0, (void*)a1, (unsigned)a2, (int)a3);
+  case SYS_recvmmsg:        return sys_recvmmsg((int)a0, (void*)a1, (unsigned)a2, (int)a3, (void*)a4);
+  case SYS_shutdown:        return sys_shutdown((int)a0, (int)a1);
+  case SYS_setsockopt:      return sys_setsockopt((int)a0, (int)a1, (int)a2, (const void*)a3, (uint32_t)a4);
+  case SYS_getsockopt:      return sys_getsockopt((int)a0, (int)a1, (int)a2, (void*)a3, (uint32_t*)a4);
+  case SYS_getsockname:     return sys_getsockname((int)a0, (void*)a1, (uint32_t*)a2);
+  case SYS_getpeername:     return sys_getpeername((int)a0, (void*)a1, (uint32_t*)a2);
 
   /* paths (fs/file_syscalls.cpp): a read-only tree */
+  case SYS_open:            return file_open(AT_FDCWD, (const char*)a0, (int)a1, (int)a2);
+  case SYS_openat:          return file_open((int)a0, (const char*)a1, (int)a2, (int)a3);
+  case SYS_creat:           return file_open(AT_FDCWD, (const char*)a0, O_CREAT | O_WRONLY | O_TRUNC, (int)a1);
+  case SYS_stat:
+  case SYS_lstat:           return file_stat(AT_FDCWD, (const char*)a0, (void*)a1, 0);
+  case SYS_newfstatat:      return file_stat((int)a0, (const char*)a1, (void*)a2, (int)a3);
+  case SYS_statx:           return file_statx((int)a0, (const char*)a1, (int)a2, (unsigned)a3, (void*)a4);
   case SYS_getdents64:      return file_getdents64((int)a0, (void*)a1, a2);
   case SYS_access:          return file_access(AT_FDCWD, (const char*)a0, (int)a1, 0);
   case SYS_faccessat:       return file_access((int)a0, (const char*)a1, (int)a2, 0);

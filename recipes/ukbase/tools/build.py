@@ -9,7 +9,7 @@ kernel:
 
 Result: a staged package tree (the layout of an IncludeOS install) at --stage:
 
-    platform.toml linker.ld src/service_name.cpp
+    platform.toml config.schema.json linker.ld src/service_name.cpp
     include/os include/c++/v1 include/clang include/libc/<dirs> include/unwind
     lib/libos.a lib/libarch.a lib/libc++.a lib/libc++abi.a lib/libunwind.a
     lib/libc.a lib/libzigc.a lib/libcompiler_rt.a
@@ -47,6 +47,15 @@ PACKAGE_INCLUDE_DIRS = (["include/os", "include/c++/v1", "include/clang"]
                         + ["include/libc/" + d for d in LIBC_INCLUDE_DIRS]
                         + ["include/unwind"])
 
+RECIPE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def sorted_glob(pattern):
+    """Recipe-relative paths matching `pattern`, in a stable order."""
+    import glob
+    return sorted(os.path.relpath(p, RECIPE) for p in glob.glob(os.path.join(RECIPE, pattern)))
+
+
 # Kernel sources, by archive. Paths relative to the recipe folder.
 ARCHIVES = {
     "lib/libarch.a": [
@@ -80,13 +89,18 @@ ARCHIVES = {
         "kernel/syscall.c",
         "kernel/sys_memory.c",
         "kernel/sys_time.c",
-        "kernel/sys_io.c",
         "kernel/sys_process.c",
         "kernel/service.cpp",
         "kernel/os.cpp",
         "kernel/events.cpp",
         "kernel/timers.cpp",
         "kernel/devices.cpp",
+        "kernel/fd/table.cpp",
+        "kernel/fd/console.cpp",
+        "kernel/fd/poll.cpp",
+        "kernel/fd/epoll.cpp",
+        "kernel/fd/eventfd.cpp",
+        "kernel/fd/pipe.cpp",
         "kernel/virtio.cpp",
         "kernel/config.cpp",
         "kernel/json.cpp",
@@ -99,7 +113,12 @@ ARCHIVES = {
         "kernel/net/arp.cpp",
         "kernel/net/fragments.cpp",
         "kernel/net/udp.cpp",
-    ],
+        "kernel/net/tcp_glue.cpp",
+        "kernel/net/dhcp.cpp",
+        "kernel/net/socket.cpp",
+        "kernel/net/socket_tcp.cpp",
+        "kernel/net/socket_udp.cpp",
+    ] + sorted_glob("kernel/net/tcp/*.cpp"),
     "drivers/stdout/libdefault_stdout.a": [
         "drivers/stdout/default_stdout.cpp",
     ],
@@ -511,8 +530,13 @@ def main():
         log("staged the hosted runtime: " + ", ".join(RUNTIME_ARCHIVES))
 
     # The service API headers, link script, service-name source, description.
-    copy_tree(os.path.join(source, "include", "os"), os.path.join(stage, "include", "os"))
-    for f in ["platform.toml", "linker.ld", "src/service_name.cpp"]:
+    # (replaced whole: a header that went, or a file that became a folder,
+    # must not linger from an earlier build)
+    staged_api = os.path.join(stage, "include", "os")
+    if os.path.exists(staged_api):
+        shutil.rmtree(staged_api)
+    copy_tree(os.path.join(source, "include", "os"), staged_api)
+    for f in ["platform.toml", "config.schema.json", "linker.ld", "src/service_name.cpp"]:
         os.makedirs(os.path.dirname(os.path.join(stage, f)), exist_ok=True)
         shutil.copyfile(os.path.join(source, f), os.path.join(stage, f))
 

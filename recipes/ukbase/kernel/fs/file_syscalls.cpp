@@ -1,8 +1,10 @@
 // File system calls over the VFS: what musl's stdio (open, readv, lseek,
 // close), stat() (stat, fstat, newfstatat, statx), opendir/readdir
 // (open O_DIRECTORY, getdents64) and access() use, and libc++'s fstream
-// through stdio. Descriptors start at 3 (0-2 are the console, sys_io.c).
-// Everything is read-only: opening for writing answers EROFS.
+// through stdio. An open file or folder is a Vfs_file in the descriptor
+// table (kernel/fd/table.cpp answers read, lseek, close, dup, fcntl, ...
+// for every kind of descriptor). Everything is read-only: opening for
+// writing answers EROFS.
 //
 // These run as system calls: interrupts off, on the caller's stack, SSE
 // state saved by the entry. Nothing here may throw across the C boundary.
@@ -11,11 +13,14 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <memory>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include <vector>
 
+#include "kernel/fd.hpp"
 #include "kernel/files.h"
 #include "kernel/vfs.hpp"
 
@@ -23,57 +28,35 @@ namespace {
 
 using namespace ukbase;
 
-struct Open_file {
+class Vfs_file final : public fd::File {
+ public:
   vfs::Node node;
   uint64_t pos = 0;                  // bytes (files) or entry index (folders)
   vfs::Cursor cursor;
   std::vector<vfs::Dirent> entries;  // folders: ".", "..", then the folder's
   bool listed = false;
-  int flags = 0;                     // open() flags, for F_GETFL
+
+  long read(void* buf, size_t len) override;
+  long readv(const struct iovec* iov, int cnt) override;
+  long pread(void* buf, size_t len, uint64_t off) override;
+  long preadv(const struct iovec* iov, int cnt, uint64_t off) override;
+  long write(const void*, size_t) override { return -EBADF; }  // opened read-only
+  long lseek(int64_t off, int whence) override;
+  long fstat(struct stat* st) override;
+  long ioctl(unsigned long req, uint64_t arg) override;
+  unsigned events() override { return POLLIN; }     // reads never block
+  bool pollable() override { return false; }
 };
 
-struct Slot {
-  std::shared_ptr<Open_file> file;   // shared by dup()ed descriptors
-  bool cloexec = false;
-};
-
-constexpr int MAX_FDS = 1024;
-
-// Created on first use: a service's global constructors may run before
-// this file's (they cannot see files yet: mounting comes after them).
-std::vector<Slot>& descriptors()     // descriptor fd is descriptors()[fd - FILE_FD_BASE]
+Vfs_file* lookup(int fd)
 {
-  static auto* slots = new std::vector<Slot>;
-  return *slots;
+  return dynamic_cast<Vfs_file*>(fd::lookup(fd));
 }
 
 std::string& working_folder()
 {
   static auto* folder = new std::string("/");
   return *folder;
-}
-
-Open_file* lookup(int fd)
-{
-  auto& table = descriptors();
-  if (fd < FILE_FD_BASE || fd - FILE_FD_BASE >= static_cast<int>(table.size()))
-    return nullptr;
-  return table[fd - FILE_FD_BASE].file.get();
-}
-
-int allocate(std::shared_ptr<Open_file> f, bool cloexec, int lowest = FILE_FD_BASE)
-{
-  auto& table = descriptors();
-  size_t i = lowest > FILE_FD_BASE ? size_t(lowest - FILE_FD_BASE) : 0;
-  for (; i < table.size(); i++)
-    if (!table[i].file)
-      break;
-  if (i + FILE_FD_BASE >= MAX_FDS)
-    return -EMFILE;
-  if (i >= table.size())
-    table.resize(i + 1);
-  table[i] = Slot{std::move(f), cloexec};
-  return static_cast<int>(i) + FILE_FD_BASE;
 }
 
 // `path` (relative to dirfd: AT_FDCWD or an open folder) made absolute.
@@ -85,10 +68,10 @@ int path_at(int dirfd, const char* path, std::string& out)
     return -ENOENT;
   std::string base = working_folder();
   if (path[0] != '/' && dirfd != AT_FDCWD) {
-    Open_file* f = lookup(dirfd);
-    if (!f)
+    if (!fd::lookup(dirfd))
       return -EBADF;
-    if (!f->node.dir)
+    Vfs_file* f = lookup(dirfd);
+    if (!f || !f->node.dir)
       return -ENOTDIR;
     base = f->node.path;
   }
@@ -143,20 +126,15 @@ void fill_statx(const vfs::Node& n, kstatx* s)
   s->stx_dev_minor = static_cast<uint32_t>(vfs::device_number(n));
 }
 
-long read_at(Open_file* f, void* buf, uint64_t len, uint64_t off)
+long read_at(Vfs_file* f, void* buf, uint64_t len, uint64_t off)
 {
   if (f->node.dir)
     return -EISDIR;
-  if (len > 0x7FFFF000)
-    len = 0x7FFFF000;                // Linux's cap on one transfer
   return vfs::read(f->node, off, buf, static_cast<size_t>(len), f->cursor);
 }
 
-long readv_at(Open_file* f, const void* iov_, int cnt, uint64_t off, bool advance)
+long readv_at(Vfs_file* f, const struct iovec* iov, int cnt, uint64_t off, bool advance)
 {
-  if (cnt < 0 || cnt > 1024)
-    return -EINVAL;
-  const auto* iov = static_cast<const struct iovec*>(iov_);
   long total = 0;
   for (int i = 0; i < cnt; i++) {
     if (!iov[i].iov_len)
@@ -173,6 +151,66 @@ long readv_at(Open_file* f, const void* iov_, int cnt, uint64_t off, bool advanc
   return total;
 }
 
+long Vfs_file::read(void* buf, size_t len)
+{
+  long n = read_at(this, buf, len, pos);
+  if (n > 0)
+    pos += n;
+  return n;
+}
+
+long Vfs_file::readv(const struct iovec* iov, int cnt) { return readv_at(this, iov, cnt, pos, true); }
+long Vfs_file::pread(void* buf, size_t len, uint64_t off) { return read_at(this, buf, len, off); }
+
+long Vfs_file::preadv(const struct iovec* iov, int cnt, uint64_t off)
+{
+  return readv_at(this, iov, cnt, off, false);
+}
+
+long Vfs_file::lseek(int64_t off, int whence)
+{
+  int64_t base;
+  switch (whence) {
+  case SEEK_SET: base = 0; break;
+  case SEEK_CUR: base = static_cast<int64_t>(pos); break;
+  case SEEK_END:
+    if (node.dir)
+      return -EINVAL;
+    base = node.size;
+    break;
+  case SEEK_DATA:
+  case SEEK_HOLE:
+    if (node.dir)
+      return -EINVAL;
+    if (off < 0 || static_cast<uint64_t>(off) >= node.size)
+      return -ENXIO;
+    pos = whence == SEEK_DATA ? static_cast<uint64_t>(off) : node.size;
+    return static_cast<long>(pos);
+  default:
+    return -EINVAL;
+  }
+  if (off < 0 && -off > base)
+    return -EINVAL;
+  pos = static_cast<uint64_t>(base + off);   // a folder's position is an entry index
+  return static_cast<long>(pos);
+}
+
+long Vfs_file::fstat(struct stat* st)
+{
+  fill_stat(node, st);
+  return 0;
+}
+
+long Vfs_file::ioctl(unsigned long req, uint64_t arg)
+{
+  if (req != FIONREAD || node.dir)
+    return -ENOTTY;
+  if (!arg)
+    return -EFAULT;
+  *reinterpret_cast<int*>(arg) = pos < node.size ? static_cast<int>(node.size - pos) : 0;
+  return 0;
+}
+
 // Run a call, turning C++ exceptions (std::bad_alloc) into -ENOMEM.
 template <class F>
 long guarded(F f)
@@ -182,6 +220,21 @@ long guarded(F f)
   } catch (...) {
     return -ENOMEM;
   }
+}
+
+// The statx of what fstat() says (descriptors that are not VFS files).
+void statx_of_stat(const struct stat& st, kstatx* s)
+{
+  std::memset(s, 0, sizeof *s);
+  s->stx_mask = STATX_BASIC_STATS;
+  s->stx_blksize = static_cast<uint32_t>(st.st_blksize);
+  s->stx_nlink = static_cast<uint32_t>(st.st_nlink);
+  s->stx_mode = static_cast<uint16_t>(st.st_mode);
+  s->stx_ino = st.st_ino;
+  s->stx_size = static_cast<uint64_t>(st.st_size);
+  s->stx_blocks = static_cast<uint64_t>(st.st_blocks);
+  s->stx_rdev_major = static_cast<uint32_t>(st.st_rdev >> 8);
+  s->stx_rdev_minor = static_cast<uint32_t>(st.st_rdev & 0xFF);
 }
 
 }  // namespace
@@ -211,114 +264,19 @@ long file_open(int dirfd, const char* path, int flags, int mode)
       return -EROFS;
     if ((flags & O_DIRECTORY) && !n.dir)
       return -ENOTDIR;
-    auto f = std::make_shared<Open_file>();
+    auto f = std::make_shared<Vfs_file>();
     f->node = std::move(n);
-    f->flags = flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
-    return allocate(std::move(f), (flags & O_CLOEXEC) != 0);
+    f->status_flags = flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
+    return fd::install(std::move(f), (flags & O_CLOEXEC) != 0);
   });
-}
-
-long file_close(int fd)
-{
-  if (!lookup(fd))
-    return -EBADF;
-  auto& table = descriptors();
-  table[fd - FILE_FD_BASE] = Slot{};
-  while (!table.empty() && !table.back().file)
-    table.pop_back();
-  return 0;
-}
-
-int file_is_open(int fd)
-{
-  return lookup(fd) != nullptr;
-}
-
-long file_read(int fd, void* buf, uint64_t len)
-{
-  Open_file* f = lookup(fd);
-  if (!f)
-    return -EBADF;
-  return guarded([&]() -> long {
-    long n = read_at(f, buf, len, f->pos);
-    if (n > 0)
-      f->pos += n;
-    return n;
-  });
-}
-
-long file_readv(int fd, const void* iov, int cnt)
-{
-  Open_file* f = lookup(fd);
-  if (!f)
-    return -EBADF;
-  return guarded([&] { return readv_at(f, iov, cnt, f->pos, true); });
-}
-
-long file_pread(int fd, void* buf, uint64_t len, int64_t off)
-{
-  Open_file* f = lookup(fd);
-  if (!f)
-    return -EBADF;
-  if (off < 0)
-    return -EINVAL;
-  return guarded([&] { return read_at(f, buf, len, static_cast<uint64_t>(off)); });
-}
-
-long file_preadv(int fd, const void* iov, int cnt, int64_t off)
-{
-  Open_file* f = lookup(fd);
-  if (!f)
-    return -EBADF;
-  if (off < 0)
-    return -EINVAL;
-  return guarded([&] { return readv_at(f, iov, cnt, static_cast<uint64_t>(off), false); });
-}
-
-long file_lseek(int fd, int64_t off, int whence)
-{
-  Open_file* f = lookup(fd);
-  if (!f)
-    return -EBADF;
-  int64_t base;
-  switch (whence) {
-  case SEEK_SET: base = 0; break;
-  case SEEK_CUR: base = static_cast<int64_t>(f->pos); break;
-  case SEEK_END:
-    if (f->node.dir)
-      return -EINVAL;
-    base = f->node.size;
-    break;
-  case SEEK_DATA:
-  case SEEK_HOLE:
-    if (f->node.dir)
-      return -EINVAL;
-    if (off < 0 || static_cast<uint64_t>(off) >= f->node.size)
-      return -ENXIO;
-    f->pos = whence == SEEK_DATA ? static_cast<uint64_t>(off) : f->node.size;
-    return static_cast<long>(f->pos);
-  default:
-    return -EINVAL;
-  }
-  if (off < 0 && -off > base)
-    return -EINVAL;
-  f->pos = static_cast<uint64_t>(base + off);   // a folder's position is an entry index
-  return static_cast<long>(f->pos);
-}
-
-long file_fstat(int fd, void* st)
-{
-  Open_file* f = lookup(fd);
-  if (!f)
-    return -EBADF;
-  fill_stat(f->node, static_cast<struct stat*>(st));
-  return 0;
 }
 
 long file_stat(int dirfd, const char* path, void* st, int flags)
 {
-  if ((flags & AT_EMPTY_PATH) && path && !*path)
-    return file_fstat(dirfd, st);
+  if ((flags & AT_EMPTY_PATH) && path && !*path) {
+    fd::File* f = fd::lookup(dirfd);
+    return f ? f->fstat(static_cast<struct stat*>(st)) : -EBADF;
+  }
   return guarded([&]() -> long {
     vfs::Node n;
     if (int err = resolve_at(dirfd, path, n))
@@ -333,9 +291,17 @@ long file_statx(int dirfd, const char* path, int flags, unsigned mask, void* stx
   return guarded([&]() -> long {
     vfs::Node n;
     if ((flags & AT_EMPTY_PATH) && path && !*path) {
-      Open_file* f = lookup(dirfd);
-      if (!f)
+      fd::File* any = fd::lookup(dirfd);
+      if (!any)
         return -EBADF;
+      Vfs_file* f = lookup(dirfd);
+      if (!f) {
+        struct stat st;
+        if (long err = any->fstat(&st))
+          return err;
+        statx_of_stat(st, static_cast<kstatx*>(stx));
+        return 0;
+      }
       n = f->node;
     } else if (int err = resolve_at(dirfd, path, n)) {
       return err;
@@ -347,9 +313,9 @@ long file_statx(int dirfd, const char* path, int flags, unsigned mask, void* stx
 
 long file_getdents64(int fd, void* buf, uint64_t len)
 {
-  Open_file* f = lookup(fd);
+  Vfs_file* f = lookup(fd);
   if (!f)
-    return -EBADF;
+    return fd::lookup(fd) ? -ENOTDIR : -EBADF;
   if (!f->node.dir)
     return -ENOTDIR;
   return guarded([&]() -> long {
@@ -425,9 +391,9 @@ long file_chdir(const char* path)
 
 long file_fchdir(int fd)
 {
-  Open_file* f = lookup(fd);
+  Vfs_file* f = lookup(fd);
   if (!f)
-    return -EBADF;
+    return fd::lookup(fd) ? -ENOTDIR : -EBADF;
   if (!f->node.dir)
     return -ENOTDIR;
   return guarded([&]() -> long {
@@ -444,32 +410,6 @@ long file_readlink(int dirfd, const char* path, char* buf, uint64_t size)
       return err;
     return -EINVAL;                  // there are no symbolic links
   });
-}
-
-long file_fcntl(int fd, int cmd, uint64_t arg)
-{
-  Open_file* f = lookup(fd);
-  if (!f)
-    return -EBADF;
-  Slot& slot = descriptors()[fd - FILE_FD_BASE];
-  switch (cmd) {
-  case F_GETFD:
-    return slot.cloexec ? FD_CLOEXEC : 0;
-  case F_SETFD:
-    slot.cloexec = (arg & FD_CLOEXEC) != 0;
-    return 0;
-  case F_GETFL:
-    return f->flags;
-  case F_SETFL:
-    return 0;
-  case F_DUPFD:
-  case F_DUPFD_CLOEXEC:
-    return guarded([&]() -> long {
-      return allocate(slot.file, cmd == F_DUPFD_CLOEXEC, static_cast<int>(arg));
-    });
-  default:
-    return -EINVAL;
-  }
 }
 
 long file_modify(int dirfd, const char* path)

@@ -1,9 +1,15 @@
 // Network interfaces: Ethernet in and out, configuration from [build]
 // config, and the public address types of <net>.
+#include <cerrno>
 #include <cstdio>
 
 #include <config>
+#include <timers>
 
+#include "kernel/arch.h"
+#include "kernel/clock.h"
+#include "kernel/fd.hpp"
+#include "kernel/inet.hpp"
 #include "kernel/json.hpp"
 #include "kernel/kprint.h"
 #include "stack.hpp"
@@ -24,8 +30,37 @@ Interface* route(uint32_t dst)
   for (auto& i : all)
     if (i->address && i->on_link(dst))
       return i.get();
-  return all.empty() ? nullptr : all.front().get();
+  for (auto& i : all)
+    if (i->address)
+      return i.get();
+  return nullptr;
 }
+
+bool is_local_address(uint32_t addr)
+{
+  for (auto& i : all_interfaces())
+    if (i->address && i->address == addr)
+      return true;
+  return false;
+}
+
+size_t interface_count() { return all_interfaces().size(); }
+
+Interface* interface(size_t index)
+{
+  auto& all = all_interfaces();
+  return index < all.size() ? all[index].get() : nullptr;
+}
+
+unsigned index_of(const Interface& i) { return i.index; }
+const uint8_t* mac_of(const Interface& i) { return i.nic->mac; }
+
+Iface_config config_of(const Interface& i)
+{
+  return Iface_config{i.address, i.netmask, i.gateway, i.dns};
+}
+
+void random_bytes(void* buf, size_t len) { arch_random(buf, len); }
 
 // ---- checksums ----------------------------------------------------------------
 
@@ -69,13 +104,15 @@ Interface::Interface(Nic* n, unsigned i) : nic(n), index(i), name("eth" + std::t
 
 bool Interface::accepts(uint32_t ip) const
 {
-  return ip == address || ip == 0xFFFFFFFFu || (netmask && ip == (address | ~netmask));
+  // Without an address (while DHCP asks for one) everything is heard;
+  // ip_deliver() then passes on UDP only.
+  return !address || ip == address || is_broadcast(ip);
 }
 
 void Interface::receive(uint8_t* f, size_t len)
 {
   rx_packets++;
-  if (len < ETH_HDR || !address) {
+  if (len < ETH_HDR) {
     rx_dropped++;
     return;
   }
@@ -85,7 +122,10 @@ void Interface::receive(uint8_t* f, size_t len)
   }
   switch (get16(f + 12)) {
   case ETH_IPV4: ip_receive(f, len); break;
-  case ETH_ARP: arp_receive(f, len); break;
+  case ETH_ARP:
+    if (address)
+      arp_receive(f, len);
+    break;
   default: rx_dropped++;
   }
 }
@@ -111,7 +151,7 @@ void Interface::ip_receive(uint8_t* f, size_t len)
   }
   // Remember the sender's MAC (on our subnet): the answer then needs no
   // ARP round trip.
-  if (on_link(src) && src != address)
+  if (address && on_link(src) && src != address)
     arp_learn(src, f + 6);
   if (get16(ip + 6) & 0x3FFF)                  // more fragments, or an offset
     reassemble(ip, hl, ip + hl, total - hl);
@@ -122,20 +162,70 @@ void Interface::ip_receive(uint8_t* f, size_t len)
 // A whole IPv4 payload (`ip`: a header with its addresses and protocol).
 void Interface::ip_deliver(const uint8_t* ip, const uint8_t* payload, size_t len)
 {
-  switch (ip[9]) {
-  case PROTO_UDP: udp_receive(*this, ip, payload, len); break;
-  case PROTO_ICMP: icmp_receive(ip, payload, len); break;
-  default: rx_dropped++;
-  }
-}
-
-void Interface::icmp_receive(const uint8_t* ip, const uint8_t* icmp, size_t len)
-{
-  constexpr uint8_t ECHO_REQUEST = 8, ECHO_REPLY = 0;
-  if (len < 8 || icmp[0] != ECHO_REQUEST || checksum_finish(checksum_add(0, icmp, len)) != 0) {
+  if (!address && ip[9] != PROTO_UDP) {
     rx_dropped++;
     return;
   }
+  switch (ip[9]) {
+  case PROTO_TCP: tcp_receive(*this, ip, payload, len); break;
+  case PROTO_UDP: udp_receive(*this, ip, payload, len); break;
+  case PROTO_ICMP: icmp_receive(ip, payload, len); break;
+  default:
+    rx_dropped++;
+    if (!is_broadcast(get32(ip + 16)))
+      icmp_unreachable(ip, 2 /* protocol unreachable */);
+  }
+}
+
+namespace {
+
+constexpr uint8_t ICMP_ECHO_REPLY = 0, ICMP_UNREACHABLE = 3, ICMP_ECHO_REQUEST = 8,
+                  ICMP_TIME_EXCEEDED = 11;
+
+// The errno an ICMP error means for a transport endpoint (RFC 1122 4.2.3.9).
+int icmp_errno(uint8_t type, uint8_t code)
+{
+  if (type == ICMP_TIME_EXCEEDED)
+    return EHOSTUNREACH;
+  switch (code) {
+  case 0: return ENETUNREACH;        // net unreachable
+  case 1: return EHOSTUNREACH;       // host unreachable
+  case 2: return ENOPROTOOPT;        // protocol unreachable
+  case 3: return ECONNREFUSED;       // port unreachable
+  case 4: return EMSGSIZE;           // fragmentation needed
+  default: return EHOSTUNREACH;
+  }
+}
+
+}  // namespace
+
+void Interface::icmp_receive(const uint8_t* ip, const uint8_t* icmp, size_t len)
+{
+  if (len < 8 || checksum_finish(checksum_add(0, icmp, len)) != 0) {
+    rx_dropped++;
+    return;
+  }
+  if (icmp[0] == ICMP_UNREACHABLE || icmp[0] == ICMP_TIME_EXCEEDED) {
+    // The quoted packet: its IP header and at least 8 bytes after it.
+    const uint8_t* q = icmp + 8;
+    size_t qlen = len - 8;
+    if (qlen < IP_HDR || (q[0] >> 4) != 4 || qlen < size_t(q[0] & 15) * 4 + 8
+        || get32(q + 12) != address) {
+      rx_dropped++;
+      return;
+    }
+    size_t qhl = size_t(q[0] & 15) * 4;
+    if (q[9] == PROTO_TCP)
+      tcp_icmp_error(icmp[0], icmp[1], get16(icmp + 6), q, qlen);
+    else if (q[9] == PROTO_UDP)
+      udp_icmp_error(get32(q + 16), get16(q + qhl), get16(q + qhl + 2), icmp_errno(icmp[0], icmp[1]));
+    return;
+  }
+  if (icmp[0] != ICMP_ECHO_REQUEST) {
+    rx_dropped++;
+    return;
+  }
+  constexpr uint8_t ECHO_REPLY = ICMP_ECHO_REPLY;
   uint32_t to = get32(ip + 12);
   send_ip(to, PROTO_ICMP, len, [&](uint8_t* out) {
     std::memcpy(out, icmp, len);
@@ -145,10 +235,35 @@ void Interface::icmp_receive(const uint8_t* ip, const uint8_t* icmp, size_t len)
   });
 }
 
+void Interface::icmp_unreachable(const uint8_t* ip, uint8_t code)
+{
+  // A token bucket: 100 a second, bursts of 10.
+  uint64_t now = clock_monotonic_ns();
+  uint64_t earned = (now - icmp_tokens_at_) / 10000000;
+  if (earned) {
+    icmp_tokens_ = static_cast<unsigned>(std::min<uint64_t>(10, icmp_tokens_ + earned));
+    icmp_tokens_at_ = now;
+  }
+  if (!icmp_tokens_ || !address)
+    return;
+  icmp_tokens_--;
+  size_t hl = size_t(ip[0] & 15) * 4;
+  size_t quoted = std::min<size_t>(get16(ip + 2), hl + 8);
+  uint32_t to = get32(ip + 12);
+  send_ip(to, PROTO_ICMP, 8 + quoted, [&](uint8_t* out) {
+    out[0] = ICMP_UNREACHABLE;
+    out[1] = code;
+    put16(out + 2, 0);
+    put32(out + 4, 0);
+    std::memcpy(out + 8, ip, quoted);
+    put16(out + 2, checksum_finish(checksum_add(0, out, 8 + quoted)));
+  });
+}
+
 // ---- send -------------------------------------------------------------------------
 
-void Interface::write_ip_header(uint8_t* ip, uint32_t dst, uint8_t proto, size_t l4_len,
-                                uint16_t id, uint16_t fragment)
+void Interface::write_ip_header(uint8_t* ip, uint32_t src, uint32_t dst, uint8_t proto,
+                                size_t l4_len, uint16_t id, uint16_t fragment)
 {
   ip[0] = 0x45;                          // v4, 20-byte header
   ip[1] = 0;
@@ -158,14 +273,14 @@ void Interface::write_ip_header(uint8_t* ip, uint32_t dst, uint8_t proto, size_t
   ip[8] = 64;                            // TTL
   ip[9] = proto;
   put16(ip + 10, 0);
-  put32(ip + 12, address);
+  put32(ip + 12, src);
   put32(ip + 16, dst);
   put16(ip + 10, checksum_finish(checksum_add(0, ip, IP_HDR)));
 }
 
 bool Interface::next_hop(uint32_t dst, uint32_t& hop, const uint8_t*& mac)
 {
-  bool broadcast = dst == 0xFFFFFFFFu || (netmask && dst == (address | ~netmask));
+  bool broadcast = is_broadcast(dst);
   hop = broadcast || on_link(dst) || !gateway ? dst : gateway;
   mac = broadcast ? BROADCAST_MAC : arp_lookup(hop);
   return true;
@@ -178,8 +293,53 @@ void Interface::send_frame(uint8_t* frame, size_t len, const uint8_t* mac, uint3
   tx_packets++;
 }
 
+// The transmit backlog: frames that found the NIC's ring full wait here
+// (in order) and go out as the device gives buffers back, retried every
+// millisecond while any wait. Like a qdisc: TCP's bursts are not lost
+// just because they came faster than the device takes them.
+constexpr size_t MAX_BACKLOG = 2048;
+
+bool Interface::queue_frame(std::vector<uint8_t> frame)
+{
+  if (backlog_.size() >= MAX_BACKLOG) {
+    tx_dropped++;
+    return false;
+  }
+  backlog_.push_back(std::move(frame));
+  if (!backlog_timer_) {
+    backlog_timer_ = true;
+    Timers::oneshot(std::chrono::milliseconds(1), [this](Timers::id_t) {
+      backlog_timer_ = false;
+      flush_backlog();
+    });
+  }
+  return true;
+}
+
+void Interface::flush_backlog()
+{
+  while (!backlog_.empty()) {
+    uint8_t* out = nic->tx_buffer();
+    if (!out)
+      break;
+    std::vector<uint8_t>& f = backlog_.front();
+    std::memcpy(out, f.data(), f.size());
+    nic->transmit(out, f.size());
+    tx_packets++;
+    backlog_.pop_front();
+  }
+  if (!backlog_.empty() && !backlog_timer_) {
+    backlog_timer_ = true;
+    Timers::oneshot(std::chrono::milliseconds(1), [this](Timers::id_t) {
+      backlog_timer_ = false;
+      flush_backlog();
+    });
+  }
+}
+
 // Fragments of at most MTU bytes, offsets in 8-byte units (RFC 791).
-bool Interface::send_fragmented(uint32_t dst, uint8_t proto, const uint8_t* l4, size_t len)
+bool Interface::send_fragmented(uint32_t src, uint32_t dst, uint8_t proto, const uint8_t* l4,
+                                size_t len)
 {
   uint32_t hop;
   const uint8_t* mac;
@@ -190,21 +350,26 @@ bool Interface::send_fragmented(uint32_t dst, uint8_t proto, const uint8_t* l4, 
     size_t n = len - off < PER_FRAGMENT ? len - off : PER_FRAGMENT;
     bool more = off + n < len;
     size_t flen = ETH_HDR + IP_HDR + n;
-    std::vector<uint8_t> waiting;
-    uint8_t* frame = mac ? nic->tx_buffer() : (waiting.resize(flen), waiting.data());
+    std::vector<uint8_t> heap;
+    uint8_t* frame = mac && backlog_.empty() ? nic->tx_buffer() : nullptr;
     if (!frame) {
-      tx_dropped++;
-      return false;
+      heap.resize(flen);
+      frame = heap.data();
     }
     std::memcpy(frame + 6, nic->mac, 6);
     put16(frame + 12, ETH_IPV4);
-    write_ip_header(frame + ETH_HDR, dst, proto, n, id,
+    write_ip_header(frame + ETH_HDR, src, dst, proto, n, id,
                     static_cast<uint16_t>((more ? 0x2000 : 0) | (off / 8)));
     std::memcpy(frame + ETH_HDR + IP_HDR, l4 + off, n);
-    if (mac)
+    if (!mac) {
+      arp_queue(hop, std::move(heap));
+    } else if (!heap.empty()) {
+      std::memcpy(frame, mac, 6);
+      if (!queue_frame(std::move(heap)))
+        return false;
+    } else {
       send_frame(frame, flen, mac, hop);
-    else
-      arp_queue(hop, std::move(waiting));
+    }
   }
   return true;
 }
@@ -235,54 +400,231 @@ void add_nic(std::unique_ptr<Nic> nic)
 
 // ---- configuration ------------------------------------------------------------
 
-namespace ukbase {
+namespace ukbase::net {
 
 namespace {
+
+std::vector<std::function<void(Interface&)>>& config_hooks()
+{
+  static auto* hooks = new std::vector<std::function<void(Interface&)>>;
+  return *hooks;
+}
 
 unsigned prefix_length(uint32_t mask)
 {
   return static_cast<unsigned>(__builtin_popcount(mask));
 }
 
-void set_defaults(net::Interface& i)
+std::string dotted(uint32_t a)
 {
-  // QEMU user networking's addresses.
-  i.address = ::net::ip4(10, 0, 2, 15).value;
-  i.netmask = ::net::ip4(255, 255, 255, 0).value;
-  i.gateway = ::net::ip4(10, 0, 2, 2).value;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+  return buf;
 }
 
-// One entry of the config's "net" array (or none): IncludeOS's keys
-// "config" ("static"; "dhcp", "dhcp-with-fallback": no DHCP client here,
-// the static fields or the defaults are used), "address", "netmask",
-// "gateway".
-void configure(net::Interface& i, const json::Value* cfg)
+}  // namespace
+
+void on_configured(std::function<void(Interface&)> hook)
+{
+  config_hooks().push_back(std::move(hook));
+}
+
+void configure(Interface& i, const Iface_config& c)
+{
+  bool changed = c.address != i.address;
+  i.address = c.address;
+  i.netmask = c.netmask;
+  i.gateway = c.gateway;
+  i.dns = c.dns;
+  const uint8_t* m = i.nic->mac;
+  char mac[18];
+  std::snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+  if (!i.address)
+    kprintf("     [ Network ] %s %s not configured\n", i.name.c_str(), mac);
+  else
+    kprintf("     [ Network ] %s %s %s/%u gw %s\n", i.name.c_str(), mac, dotted(i.address).c_str(),
+            prefix_length(i.netmask), dotted(i.gateway).c_str());
+  if (i.address && changed)
+    i.arp_announce();
+  auto hooks = config_hooks();        // a hook may add hooks
+  for (auto& h : hooks)
+    h(i);
+}
+
+}  // namespace ukbase::net
+
+namespace ukbase {
+
+namespace {
+
+using net::Iface_config;
+
+constexpr uint32_t ip(unsigned a, unsigned b, unsigned c, unsigned d)
+{
+  return a << 24 | b << 16 | c << 8 | d;
+}
+
+// QEMU user networking's addresses.
+Iface_config user_net_defaults()
+{
+  return Iface_config{ip(10, 0, 2, 15), ip(255, 255, 255, 0), ip(10, 0, 2, 2), ip(10, 0, 2, 3)};
+}
+
+// A dotted quad: four numbers 0-255.
+bool parse_dotted(const std::string& s, uint32_t& out)
+{
+  uint32_t v = 0;
+  size_t i = 0;
+  for (int part = 0; part < 4; part++) {
+    if (part && (i >= s.size() || s[i++] != '.'))
+      return false;
+    size_t start = i;
+    uint32_t n = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9' && i - start < 3)
+      n = n * 10 + uint32_t(s[i++] - '0');
+    if (i == start || n > 255)
+      return false;
+    v = v << 8 | n;
+  }
+  if (i != s.size())
+    return false;
+  out = v;
+  return true;
+}
+
+// A dotted quad, or "a.b.c.d/bits" (which then also gives the netmask).
+bool parse_address(const std::string& text, uint32_t& addr, uint32_t* mask)
+{
+  size_t slash = text.find('/');
+  if (!parse_dotted(text.substr(0, slash), addr))
+    return false;
+  if (slash != std::string::npos) {
+    const std::string bits = text.substr(slash + 1);
+    if (bits.empty() || bits.size() > 2 || bits.find_first_not_of("0123456789") != std::string::npos)
+      return false;
+    unsigned n = static_cast<unsigned>(std::stoi(bits));
+    if (n > 32 || !mask)
+      return false;
+    *mask = n ? ~0u << (32 - n) : 0;
+  }
+  return true;
+}
+
+// The first string of a member that may be a string or an array of them.
+std::string first_string(const json::Value& cfg, const char* key)
+{
+  const json::Value* v = cfg.get(key);
+  if (!v)
+    return "";
+  if (v->type == json::Value::String)
+    return v->string;
+  if (v->type == json::Value::Array)
+    for (auto& item : v->items)
+      if (item.type == json::Value::String && item.string.find(':') == std::string::npos)
+        return item.string;
+  return "";
+}
+
+// The static part of an entry: address (a.b.c.d or a.b.c.d/bits),
+// netmask, gateway, dns (defaulting to the gateway, as IncludeOS does).
+bool static_config(const std::string& name, const json::Value& cfg, Iface_config& out)
+{
+  uint32_t mask = 0xFFFFFF00u;
+  bool mask_from_address = false;
+  std::string addr = first_string(cfg, "address");
+  if (addr.empty()) {
+    kprintf("     [ Network ] %s: the config has no \"address\"\n", name.c_str());
+    return false;
+  }
+  if (!parse_address(addr, out.address, &mask)) {
+    kprintf("     [ Network ] %s: bad \"address\" %s in the config\n", name.c_str(), addr.c_str());
+    return false;
+  }
+  mask_from_address = addr.find('/') != std::string::npos;
+  std::string nm = first_string(cfg, "netmask");
+  if (!mask_from_address && !nm.empty() && !parse_address(nm, mask, nullptr)) {
+    kprintf("     [ Network ] %s: bad \"netmask\" %s in the config\n", name.c_str(), nm.c_str());
+    return false;
+  }
+  out.netmask = mask;
+  std::string gw = first_string(cfg, "gateway"), dns = first_string(cfg, "dns");
+  if ((!gw.empty() && !parse_address(gw, out.gateway, nullptr))
+      || (!dns.empty() && !parse_address(dns, out.dns, nullptr))) {
+    kprintf("     [ Network ] %s: bad \"gateway\" or \"dns\" in the config\n", name.c_str());
+    return false;
+  }
+  if (!out.dns)
+    out.dns = out.gateway;
+  return true;
+}
+
+// DHCP at start-up: the service starts once the interface has an address
+// (or the time is up), so that its first socket calls find the network
+// ready.
+bool dhcp_now(net::Interface& i, double timeout)
+{
+  bool done = false, timed_out = false;
+  net::dhcp_start(i, timeout, [&](bool t) {
+    done = true;
+    timed_out = t;
+  });
+  block_until([&] { return done; }, 0);
+  return !timed_out;
+}
+
+// One entry of the config's "net" array (or none), in IncludeOS's format:
+// "config": "static" | "dhcp" | "dhcp4" | "dhcp-with-fallback" | "none"
+// (or an array of them, tried in order), "address", "netmask",
+// "gateway", "dns", "timeout" (seconds, for DHCP; default 10).
+void configure_from(net::Interface& i, const json::Value* cfg)
 {
   if (!cfg) {
-    if (i.index == 0)
-      set_defaults(i);
+    // No entry: eth0 gets QEMU user networking's addresses.
+    net::configure(i, i.index == 0 ? user_net_defaults() : Iface_config{});
     return;
   }
-  std::string mode = cfg->get_string("config", "static");
-  bool has_address = cfg->get("address") != nullptr;
-  if (mode != "static") {
-    kprintf("     [ Network ] %s: no DHCP client (config \"%s\"): using %s\n", i.name.c_str(),
-            mode.c_str(), has_address ? "the static address" : "the defaults");
-    if (!has_address) {
-      set_defaults(i);
+  std::vector<std::string> modes;
+  if (const json::Value* m = cfg->get("config")) {
+    if (m->type == json::Value::String)
+      modes.push_back(m->string);
+    else if (m->type == json::Value::Array)
+      for (auto& item : m->items)
+        if (item.type == json::Value::String)
+          modes.push_back(item.string);
+  } else {
+    modes.push_back("static");
+  }
+  double timeout = 10.0;
+  if (const json::Value* t = cfg->get("timeout"); t && t->type == json::Value::Number && t->number > 0)
+    timeout = t->number;
+  for (const std::string& mode : modes) {
+    Iface_config c;
+    if (mode == "static" || mode == "static4") {
+      if (static_config(i.name, *cfg, c)) {
+        net::configure(i, c);
+        return;
+      }
+    } else if (mode == "dhcp" || mode == "dhcp4") {
+      if (dhcp_now(i, timeout))
+        return;
+    } else if (mode == "dhcp-with-fallback") {
+      if (dhcp_now(i, timeout))
+        return;
+      kprintf("     [ Network ] %s: no DHCP answer in %g s: falling back to the static configuration\n",
+              i.name.c_str(), timeout);
+      if (static_config(i.name, *cfg, c)) {
+        net::configure(i, c);
+        return;
+      }
+    } else if (mode == "none") {
+      net::configure(i, Iface_config{});
       return;
+    } else {
+      kprintf("     [ Network ] %s: unknown config method \"%s\" (static, dhcp, "
+              "dhcp-with-fallback, none)\n", i.name.c_str(), mode.c_str());
     }
   }
-  auto addr = ::net::ip4::parse(cfg->get_string("address"));
-  auto mask = ::net::ip4::parse(cfg->get_string("netmask", "255.255.255.0"));
-  auto gw = ::net::ip4::parse(cfg->get_string("gateway", "0.0.0.0"));
-  if (!addr || !mask || !gw) {
-    kprintf("     [ Network ] %s: bad address, netmask or gateway in the config\n", i.name.c_str());
-    return;
-  }
-  i.address = addr->value;
-  i.netmask = mask->value;
-  i.gateway = gw->value;
+  net::configure(i, Iface_config{});
 }
 
 }  // namespace
@@ -302,6 +644,7 @@ void net_init()
     else if ((list = root.get("net")) && list->type != json::Value::Array)
       list = nullptr;
   }
+  net::tcp();                         // the engine exists before the service opens sockets
   for (auto& i : all) {
     const json::Value* cfg = nullptr;
     if (list)
@@ -310,88 +653,9 @@ void net_init()
         if (idx && idx->type == json::Value::Number && idx->number == i->index)
           cfg = &item;
       }
-    configure(*i, cfg);
-    std::string mac = ::net::MAC{{i->nic->mac[0], i->nic->mac[1], i->nic->mac[2],
-                                  i->nic->mac[3], i->nic->mac[4], i->nic->mac[5]}}.str();
-    if (!i->address) {
-      kprintf("     [ Network ] %s %s not configured\n", i->name.c_str(), mac.c_str());
-      continue;
-    }
-    kprintf("     [ Network ] %s %s %s/%u gw %s\n", i->name.c_str(), mac.c_str(),
-            ::net::ip4(i->address).str().c_str(), prefix_length(i->netmask),
-            ::net::ip4(i->gateway).str().c_str());
-    i->arp_announce();
+    configure_from(*i, cfg);
   }
 }
 
 }  // namespace ukbase
 
-// ---- <net>: addresses and interfaces ----------------------------------------
-
-namespace net {
-
-std::optional<ip4> ip4::parse(std::string_view s)
-{
-  uint32_t v = 0;
-  int parts = 0;
-  size_t i = 0;
-  while (parts < 4) {
-    if (i >= s.size() || s[i] < '0' || s[i] > '9')
-      return std::nullopt;
-    uint32_t n = 0;
-    size_t digits = 0;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9' && digits < 4) {
-      n = n * 10 + uint32_t(s[i++] - '0');
-      digits++;
-    }
-    if (n > 255)
-      return std::nullopt;
-    v = v << 8 | n;
-    if (++parts < 4) {
-      if (i >= s.size() || s[i] != '.')
-        return std::nullopt;
-      i++;
-    }
-  }
-  if (i != s.size())
-    return std::nullopt;
-  return ip4(v);
-}
-
-std::string ip4::str() const
-{
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", value >> 24, (value >> 16) & 255,
-                (value >> 8) & 255, value & 255);
-  return buf;
-}
-
-std::string MAC::str() const
-{
-  char buf[18];
-  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", bytes[0], bytes[1],
-                bytes[2], bytes[3], bytes[4], bytes[5]);
-  return buf;
-}
-
-std::vector<Interface> interfaces()
-{
-  std::vector<Interface> out;
-  for (auto& i : ukbase::net::all_interfaces()) {
-    Interface x;
-    x.name = i->name;
-    x.driver = i->nic->description;
-    std::copy(i->nic->mac, i->nic->mac + 6, x.mac.bytes.begin());
-    x.address = ip4(i->address);
-    x.netmask = ip4(i->netmask);
-    x.gateway = ip4(i->gateway);
-    x.rx_packets = i->rx_packets;
-    x.tx_packets = i->tx_packets;
-    x.rx_dropped = i->rx_dropped;
-    x.tx_dropped = i->tx_dropped + i->nic->tx_dropped;
-    out.push_back(std::move(x));
-  }
-  return out;
-}
-
-}  // namespace net

@@ -13,8 +13,6 @@
 #include <string>
 #include <vector>
 
-#include <net>
-
 #include "kernel/netstack.hpp"
 
 namespace ukbase::net {
@@ -49,6 +47,7 @@ constexpr size_t MAX_IP_PAYLOAD = 65535 - IP_HDR;
 constexpr uint16_t ETH_IPV4 = 0x0800;
 constexpr uint16_t ETH_ARP = 0x0806;
 constexpr uint8_t PROTO_ICMP = 1;
+constexpr uint8_t PROTO_TCP = 6;
 constexpr uint8_t PROTO_UDP = 17;
 extern const uint8_t BROADCAST_MAC[6];
 
@@ -60,20 +59,32 @@ class Interface {
 
   void receive(uint8_t* frame, size_t len);
 
-  /// Build and send an IPv4 packet to `dst` whose `l4_len` bytes after the
-  /// IP header `fill(l4)` writes. Sent at once when the next hop's MAC is
-  /// known, else queued behind an ARP request. Packets larger than the MTU
-  /// leave in fragments (built in a heap buffer first).
+  /// Build and send an IPv4 packet from `src` (0: our address) to `dst`
+  /// whose `l4_len` bytes after the IP header `fill(l4)` writes. Sent at
+  /// once when the next hop's MAC is known and the NIC has a buffer;
+  /// queued behind an ARP request, or in the transmit backlog while the
+  /// NIC's ring is full. Packets larger than the MTU leave in fragments
+  /// (built in a heap buffer first). An interface without an address can
+  /// only send broadcasts (DHCP).
   template <class Fill>
-  bool send_ip(uint32_t dst, uint8_t proto, size_t l4_len, Fill fill);
+  bool send_ip(uint32_t dst, uint8_t proto, size_t l4_len, Fill fill, uint32_t src = 0);
 
   bool on_link(uint32_t ip) const { return netmask && (ip & netmask) == (address & netmask); }
   bool accepts(uint32_t ip) const;       // our address or a broadcast
+  bool is_broadcast(uint32_t ip) const
+  {
+    return ip == 0xFFFFFFFFu || (netmask && address && ip == (address | ~netmask));
+  }
+  /// ICMP destination unreachable (type 3, `code`) about the packet whose
+  /// IP header is `ip`, rate-limited (RFC 1812 4.3.2.8).
+  void icmp_unreachable(const uint8_t* ip, uint8_t code);
+  /// Send what waits in the transmit backlog, as far as the NIC takes it.
+  void flush_backlog();
 
   Nic* nic;
   unsigned index;
   std::string name;
-  uint32_t address = 0, netmask = 0, gateway = 0;
+  uint32_t address = 0, netmask = 0, gateway = 0, dns = 0;
   uint64_t rx_packets = 0, tx_packets = 0, rx_dropped = 0, tx_dropped = 0;
 
   // ARP (arp.cpp)
@@ -90,11 +101,17 @@ class Interface {
   void ip_deliver(const uint8_t* ip, const uint8_t* payload, size_t len);
   void icmp_receive(const uint8_t* ip, const uint8_t* icmp, size_t len);
   uint8_t* begin_frame(const uint8_t* dst_mac, uint16_t type);
-  void write_ip_header(uint8_t* ip, uint32_t dst, uint8_t proto, size_t l4_len,
+  void write_ip_header(uint8_t* ip, uint32_t src, uint32_t dst, uint8_t proto, size_t l4_len,
                        uint16_t id, uint16_t fragment);
   bool next_hop(uint32_t dst, uint32_t& hop, const uint8_t*& mac);
-  bool send_fragmented(uint32_t dst, uint8_t proto, const uint8_t* l4, size_t len);
+  bool send_fragmented(uint32_t src, uint32_t dst, uint8_t proto, const uint8_t* l4, size_t len);
   void send_frame(uint8_t* frame, size_t len, const uint8_t* mac, uint32_t hop);
+  /// A complete frame (destination MAC filled in) for the backlog.
+  bool queue_frame(std::vector<uint8_t> frame);
+  std::deque<std::vector<uint8_t>> backlog_;
+  bool backlog_timer_ = false;
+  uint64_t icmp_tokens_at_ = 0;
+  unsigned icmp_tokens_ = 0;
 
   // IPv4 reassembly (fragments.cpp)
   void reassemble(const uint8_t* ip, size_t hl, const uint8_t* payload, size_t len);
@@ -130,50 +147,62 @@ class Interface {
 
 /// The interfaces, eth0 first.
 std::vector<std::unique_ptr<Interface>>& all_interfaces();
-/// The interface to send to `dst` through: the one on its subnet, else eth0.
+/// The interface to send to `dst` through: the one on its subnet, else
+/// the first configured one.
 Interface* route(uint32_t dst);
 
-/// udp.cpp: a datagram for one of our addresses.
+/// udp.cpp: a datagram for one of our addresses; an ICMP error about one
+/// we sent from `src_port`.
 void udp_receive(Interface& iface, const uint8_t* ip, const uint8_t* udp, size_t len);
+void udp_icmp_error(uint32_t dst, uint16_t src_port, uint16_t dst_port, int err);
+/// tcp_glue.cpp: a segment for one of our addresses; an ICMP error about
+/// one we sent (`quoted`: its IP header and what follows).
+void tcp_receive(Interface& iface, const uint8_t* ip, const uint8_t* tcp, size_t len);
+void tcp_icmp_error(uint8_t type, uint8_t code, uint32_t next_mtu, const uint8_t* quoted,
+                    size_t len);
+/// Random bytes (the architecture's source).
+void random_bytes(void* buf, size_t len);
 
 // ---- template body ----------------------------------------------------------
 
 template <class Fill>
-bool Interface::send_ip(uint32_t dst, uint8_t proto, size_t l4_len, Fill fill)
+bool Interface::send_ip(uint32_t dst, uint8_t proto, size_t l4_len, Fill fill, uint32_t src)
 {
-  if (!address || l4_len > MAX_IP_PAYLOAD) {
+  if (!src)
+    src = address;
+  if ((!src && !is_broadcast(dst)) || l4_len > MAX_IP_PAYLOAD) {
     tx_dropped++;
     return false;
   }
+  if (!backlog_.empty())
+    flush_backlog();                           // keep the order of what is sent
   if (IP_HDR + l4_len > MTU) {                 // the slow path: fragments
     std::vector<uint8_t> l4(l4_len);
     fill(l4.data());
-    return send_fragmented(dst, proto, l4.data(), l4_len);
+    return send_fragmented(src, dst, proto, l4.data(), l4_len);
   }
   uint32_t hop;
   const uint8_t* mac;
   if (!next_hop(dst, hop, mac))
     return false;
   size_t len = ETH_HDR + IP_HDR + l4_len;
-  std::vector<uint8_t> waiting;                // only while ARP resolves `hop`
-  uint8_t* frame;
-  if (mac) {
-    frame = nic->tx_buffer();
-    if (!frame) {
-      tx_dropped++;
-      return false;
-    }
-  } else {
-    waiting.resize(len);
-    frame = waiting.data();
+  std::vector<uint8_t> heap;                   // while ARP resolves `hop`, or the ring is full
+  uint8_t* frame = mac && backlog_.empty() ? nic->tx_buffer() : nullptr;
+  if (!frame) {
+    heap.resize(len);
+    frame = heap.data();
   }
   std::memcpy(frame + 6, nic->mac, 6);
   put16(frame + 12, ETH_IPV4);
-  write_ip_header(frame + ETH_HDR, dst, proto, l4_len, ip_id_++, 0x4000 /* don't fragment */);
+  write_ip_header(frame + ETH_HDR, src, dst, proto, l4_len, ip_id_++, 0x4000 /* don't fragment */);
   fill(frame + ETH_HDR + IP_HDR);
   if (!mac) {
-    arp_queue(hop, std::move(waiting));
+    arp_queue(hop, std::move(heap));
     return true;
+  }
+  if (!heap.empty()) {
+    std::memcpy(frame, mac, 6);
+    return queue_frame(std::move(heap));
   }
   send_frame(frame, len, mac, hop);
   return true;

@@ -1,5 +1,6 @@
 /* The kernel's side of service start and stop (the C++ side is service.cpp). */
 #pragma once
+#include <stdint.h>
 #include "kernel/cdefs.h"
 
 KERNEL_BEGIN_DECLS
@@ -12,6 +13,10 @@ void __ukbase_service_stop(void);
 const char* __ukbase_service_binary_name(void);
 /* Writes to every registered stdout handler (os.cpp). */
 void __ukbase_stdout_write(const char* s, unsigned long len);
+
+/* Run the event loop (devices, timers) until the monotonic clock reaches
+ * deadline_ns: how sleeping system calls let the service go on (events.cpp). */
+void kernel_sleep_until(uint64_t deadline_ns);
 
 /* Start the C library and the service (libc_entry.c). Does not return. */
 NORETURN void libc_start(void);

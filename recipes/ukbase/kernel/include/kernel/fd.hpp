@@ -1,0 +1,121 @@
+// Internal: file descriptors. One table maps descriptor numbers to open
+// file descriptions (`File`): the console (0-2), files and folders of the
+// VFS, sockets, epoll instances, eventfds and pipes. dup()ed descriptors
+// share one description, as on Linux.
+//
+// Readiness: a File says what poll() would report (`events()`), and calls
+// `changed()` whenever that may have changed; epoll instances watching it
+// are told, and blocking calls re-check it after every turn of the event
+// loop (`ukbase::block_until`).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+struct iovec;
+struct stat;
+
+namespace ukbase::fd {
+
+class Watcher;
+
+class File {
+ public:
+  virtual ~File();
+
+  virtual long read(void* buf, size_t len);
+  virtual long write(const void* buf, size_t len);
+  /// Defaults: read()/write() per element, stopping at a short transfer.
+  virtual long readv(const struct iovec* iov, int cnt);
+  virtual long writev(const struct iovec* iov, int cnt);
+  virtual long pread(void* buf, size_t len, uint64_t off);       // -ESPIPE
+  virtual long preadv(const struct iovec* iov, int cnt, uint64_t off);
+  virtual long lseek(int64_t off, int whence);                    // -ESPIPE
+  virtual long fstat(struct stat* st);
+  virtual long ioctl(unsigned long req, uint64_t arg);            // -ENOTTY
+  /// poll() bits (POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDHUP, ...) that
+  /// hold now. Default: readable and writable.
+  virtual unsigned events();
+  /// Called when the last descriptor referring to it is closed.
+  virtual void release() {}
+  /// False for regular files and folders, which epoll refuses (EPERM).
+  virtual bool pollable() { return true; }
+
+  /// O_NONBLOCK, O_APPEND, O_RDONLY/O_WRONLY/O_RDWR: what F_GETFL returns.
+  int status_flags = 0;
+  bool nonblocking() const;
+
+  /// Readiness may have changed: tell the watchers.
+  void changed();
+
+  // Watchers (epoll entries) of this file.
+  void watch(Watcher* w);
+  void unwatch(Watcher* w);
+  /// The last descriptor was closed: every watcher forgets this file.
+  void closed();
+
+  /// How many descriptors refer to it (the table keeps this).
+  int descriptors_ = 0;
+
+ private:
+  std::vector<Watcher*> watchers_;
+};
+
+/// Something that wants to hear when a File's readiness changes.
+class Watcher {
+ public:
+  virtual void file_changed(File& f) = 0;
+  /// `f` is going away: stop watching it (without calling unwatch).
+  virtual void file_closed(File& f) = 0;
+
+ protected:
+  ~Watcher() = default;
+};
+
+constexpr int MAX_FDS = 1024;
+
+/// The lowest free descriptor >= lowest; -EMFILE when the table is full.
+int install(std::shared_ptr<File> file, bool cloexec = false, int lowest = 0);
+/// The description behind fd, or null.
+File* lookup(int fd);
+std::shared_ptr<File> get(int fd);
+/// Put `file` at `fd` exactly (dup2/dup3), closing what was there.
+int install_at(int fd, std::shared_ptr<File> file, bool cloexec);
+int close(int fd);
+
+/// A console description: stdin (output false) or stdout/stderr. The
+/// table starts with descriptors 0, 1 and 2 on them.
+std::shared_ptr<File> console(bool output);
+
+}  // namespace ukbase::fd
+
+namespace ukbase {
+
+/// Run the event loop (device events, timers) until done() is true or
+/// the monotonic clock reaches deadline_ns (0: no deadline); true if
+/// done. What blocking system calls do (accept, recv, poll, nanosleep,
+/// ...): a blocked call lets the rest of the service run. When the
+/// service is asked to shut down meanwhile (os::shutdown() from a
+/// timer), the service stops from here, as it would from the event loop.
+template <class Done>
+bool block_until(Done done, uint64_t deadline_ns);
+
+/// One turn: wait for an interrupt, a timer or deadline_ns (0: none),
+/// then run what is due. Stops the service if shutdown was requested.
+void block_once(uint64_t deadline_ns);
+uint64_t monotonic_now();
+
+template <class Done>
+bool block_until(Done done, uint64_t deadline_ns)
+{
+  while (!done()) {
+    if (deadline_ns && monotonic_now() >= deadline_ns)
+      return false;
+    block_once(deadline_ns);
+  }
+  return true;
+}
+
+}  // namespace ukbase
