@@ -72,8 +72,11 @@ def run_test(root: Path, service: Service, echo=None) -> tuple[int, str]:
     except UkbuildError as err:
         return harness.BOOT_FAILED, str(err)
     client = test_client(root, service) if service.test.client else None
+    forwards = {fwd.guest_port: f"{display_path(service.descriptor)}: vm.net[{i}].forward[{j}]"
+                for i, net in enumerate(service.vm.nets)
+                for j, fwd in enumerate(net.forward) if fwd.proto == "tcp"}
     outcome = harness.test(run_sh, rules, service.test.expect, service.test.exit_status,
-                           service.test.timeout, echo=echo, client=client)
+                           service.test.timeout, echo=echo, client=client, forwards=forwards)
     return outcome.status, outcome.message
 
 

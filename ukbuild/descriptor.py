@@ -115,6 +115,8 @@ def _schema_message(error) -> tuple[str, str]:
     if kind == "pattern" and "propertyNames" in error.schema_path:
         return key_path(path), (
             f"invalid key name {value!r} (expected text matching {error.validator_value})")
+    if kind == "pattern" and "x-expected" in error.schema:   # a schema's own words for it
+        return key_path(path), f"expected {error.schema['x-expected']}, found {_describe(value)}"
     if kind == "pattern":
         return key_path(path), (
             f"expected text matching {error.validator_value}, found {_describe(value)}")
@@ -165,6 +167,25 @@ def read_descriptor(path: Path) -> dict:
         key, expected = _schema_message(error)
         raise DescriptorError(path, key, expected)
     return data
+
+
+def validate_json(path: Path, schema_path: Path) -> None:
+    """Check a JSON file (such as ``[build] config``) against a schema its
+    platform ships; the first problem as one line naming the file and key."""
+    import jsonschema
+
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise DescriptorError(path, "", f"expected UTF-8 text ({err.reason} at byte {err.start})") from None
+    except json.JSONDecodeError as err:
+        raise DescriptorError(f"{path}:{err.lineno}:{err.colno}", "", f"invalid JSON: {err.msg}") from None
+    schema = json.loads(schema_path.read_text())
+    cls = jsonschema.validators.validator_for(schema)
+    errors = list(cls(schema).iter_errors(data))
+    if errors:
+        key, expected = _schema_message(jsonschema.exceptions.best_match(errors))
+        raise DescriptorError(path, key, expected)
 
 
 def _first_error(data):

@@ -39,6 +39,7 @@ DEFAULT_SERIAL = {
     "stopping": r"\[ Kernel \] Stopping service",
     "poweroff": r"\[ Kernel \] Powering off",
     "panic": r"PANIC",
+    "refused": r"connection to port (?P<port>\d+) refused",
 }
 PANIC_GRACE = 5.0  # seconds a panicking guest gets to print and power off
 
@@ -49,12 +50,14 @@ class SerialWatch:
 
     rules: dict
     expect: tuple[str, ...] = ()
+    forwards: dict = field(default_factory=dict)   # guest TCP port -> what forwards to it
     matched: int = 0
     running: bool = False
     status: int | None = None
     poweroff: bool = False
     panic: str | None = None
     lines: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def __post_init__(self):
         merged = {**DEFAULT_SERIAL, **self.rules}
@@ -81,6 +84,11 @@ class SerialWatch:
             self.poweroff = True
         if self.panic is None and p["panic"].search(line):
             self.panic = line.strip()
+        m = p["refused"].search(line)
+        if m and "port" in m.groupdict() and int(m.group("port")) in self.forwards:
+            port = int(m.group("port"))
+            self.warnings.append(f"{self.forwards[port]}: the guest refused a connection to its "
+                                 f"port {port}: nothing listens there")
 
     @property
     def all_matched(self) -> bool:
@@ -209,10 +217,12 @@ def verdict(watch: SerialWatch, qemu_status: int | None, stderr: str,
 
 
 def test(run_sh: Path, rules: dict, expect, exit_status: int, timeout: float,
-         echo=None, client: Client | None = None) -> Outcome:
+         echo=None, client: Client | None = None, forwards: dict | None = None) -> Outcome:
     """Boot headless, check the serial output (and the client's status,
-    if there is one); vmrunner's status."""
-    watch = SerialWatch(rules, tuple(expect))
+    if there is one); vmrunner's status. ``forwards`` names the port
+    forward behind each guest TCP port, so that a connection the guest
+    refuses on one is reported against the descriptor."""
+    watch = SerialWatch(rules, tuple(expect), dict(forwards or {}))
     try:
         proc = _spawn(run_sh, [], subprocess.DEVNULL)
     except OSError as err:
@@ -246,7 +256,10 @@ def test(run_sh: Path, rules: dict, expect, exit_status: int, timeout: float,
             line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
             if echo:
                 echo(line)
+            warned = len(watch.warnings)
             watch.feed(line)
+            if echo and len(watch.warnings) > warned:
+                echo(f"[ukbuild] {watch.warnings[-1]}")
             if client and watch.running and not client.started:
                 client.start(lines)
         if not timed_out and watch.panic is None and not (client and client.failed()):
@@ -268,11 +281,17 @@ def test(run_sh: Path, rules: dict, expect, exit_status: int, timeout: float,
     if timed_out:
         what = (f"waiting for {watch.pending()!r}" if not watch.all_matched
                 else "the service did not power off")
-        return Outcome(TIMEOUT, f"timed out after {timeout:g} s, {what}", watch.lines)
+        return Outcome(TIMEOUT, _with_warnings(f"timed out after {timeout:g} s, {what}", watch),
+                       watch.lines)
     if client and client.error and watch.panic is None:
-        return Outcome(EXPECT_FAILED, client.error, watch.lines)
+        return Outcome(EXPECT_FAILED, _with_warnings(client.error, watch), watch.lines)
     status, message = verdict(watch, proc.returncode, stderr, exit_status)
-    return Outcome(status, message, watch.lines)
+    return Outcome(status, message if status == PASS else _with_warnings(message, watch), watch.lines)
+
+
+def _with_warnings(message: str, watch: SerialWatch) -> str:
+    """A failure's reason, with what the serial lines said about the forwards."""
+    return "; ".join([message, *dict.fromkeys(watch.warnings)])
 
 
 def interactive(run_sh: Path, rules: dict, extra_args=()) -> int:

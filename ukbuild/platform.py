@@ -66,6 +66,7 @@ class Platform:
     loader: Path | None = None       # [image] the boot sector of bootable disks
     loader_protocol: str = ""
     max_payload: int = 0
+    config_schema: Path | None = None   # [config] schema: what [build] config must satisfy
 
     def build_type_flags(self, build_type: str) -> tuple[str, ...]:
         return self.debug_flags if build_type == "Debug" else self.release_flags
@@ -146,6 +147,7 @@ def load_platform(prefix: Path) -> Platform:
     kern = data.get("kernel", {})
     plat = data.get("platform", {})
     image = data.get("image", {})
+    config = data.get("config", {})
     script = link.get("script", "linker.ld")
     service_info = link.get("service_info")
     return Platform(
@@ -180,6 +182,7 @@ def load_platform(prefix: Path) -> Platform:
         loader=prefix / image["loader"] if image.get("loader") else None,
         loader_protocol=image.get("protocol", ""),
         max_payload=int(image.get("max_payload", 0)),
+        config_schema=prefix / config["schema"] if config.get("schema") else None,
     )
 
 

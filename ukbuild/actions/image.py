@@ -164,7 +164,12 @@ def memdisk(service: Service, platform: Platform, image: Path, obj: Path) -> Non
 
 
 def config(service: Service, platform: Platform, staged: Path, obj: Path) -> None:
-    """``[build] config`` in the ``.config`` section (IncludeOS's config.json)."""
+    """``[build] config`` in the ``.config`` section (IncludeOS's config.json),
+    checked first against the schema the platform ships, if it ships one."""
+    if platform.config_schema is not None:
+        from ..descriptor import validate_json
+
+        validate_json(service.build.config, platform.config_schema)
     atomic_write(staged, service.build.config.read_bytes())
     embed(platform, staged, ".config", obj)
 
