@@ -43,13 +43,16 @@ def environment(trace: Path | None = None) -> dict:
 
 
 class Project:
-    """A project folder of its own, with copies of some example services."""
+    """A project folder of its own, with copies of some services: examples
+    by name ("hello"), others by their folder in the repository
+    ("tests/data/services/tcp_lab")."""
 
     def __init__(self, root: Path, services=("hello",), dodo: bool = True):
         self.root = root
         (root / "services").mkdir(parents=True, exist_ok=True)
         for name in services:
-            shutil.copytree(REPO / "services" / name, root / "services" / name)
+            source = REPO / name if "/" in name else REPO / "services" / name
+            shutil.copytree(source, root / "services" / source.name)
         if dodo:
             (root / "dodo.py").write_text("from ukbuild.dodo import *  # noqa: F401,F403\n")
         self.trace_file = root / "trace.log"
