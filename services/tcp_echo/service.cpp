@@ -32,7 +32,7 @@ namespace {
 constexpr uint16_t PORT = 7;
 constexpr auto IDLE_LIMIT = 4s;          // a connection silent this long is closed
 constexpr auto SWEEP_EVERY = 1s;         // how often idleness is checked
-constexpr auto STATS_EVERY = 5s;         // counters printed while connections are open
+constexpr auto STATS_EVERY = 2s;         // counters printed while connections are open
 constexpr auto DHCP_PATIENCE = 30s;      // give up without an address after this long
 
 using net::tcp::Connection;
