@@ -412,7 +412,7 @@ def main():
             devices.run_net_tests(r, plat, built["net"])
             devices.run_l2_tests(r, plat, built["net"], built["fat16"])
             import sockets
-            sockets.run(r, sockets.build(plat, work, objcopy, a.verbose))
+            sockets.run(r, sockets.build(plat, work, objcopy, a.verbose), check_run)
             boot_times = devices.run_disk_boot_tests(r, plat, work, features, check_run, boot,
                                                      a.timings, built["files"], built["fat16"])
 

@@ -14,20 +14,44 @@ from devices import QBOOT, Guest, embed
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+DHCP_CONFIGS = {
+    "dhcp": '{"net": [{"iface": 0, "config": "dhcp"}]}\n',
+    "fallback": '{"net": [{"iface": 0, "config": "dhcp-with-fallback", "timeout": 1.5, '
+                '"address": "10.9.0.5/16", "gateway": "10.9.0.1"}]}\n',
+}
+DHCP_MAIN = """#include <cstdio>
+int main() { std::printf("[dhcp] main runs once the network is configured\\n"); return 0; }
+"""
+
+
 def build(plat, work, objcopy, verbose):
     d = os.path.join(work, "sockets")
     os.makedirs(d, exist_ok=True)
-    config = os.path.join(d, "faults-config.json")
-    with open(config, "w") as f:
-        f.write(faults.CONFIG)
-    config_o = embed(objcopy, config, ".config", os.path.join(d, "faults-config.o"))
-    print("socket tests: building the POSIX and faulty-link test services")
+
+    def config_object(name, text):
+        path = os.path.join(d, name + "-config.json")
+        with open(path, "w") as f:
+            f.write(text)
+        return embed(objcopy, path, ".config", os.path.join(d, name + "-config.o"))
+
+    main = os.path.join(d, "dhcp.cpp")
+    with open(main, "w") as f:
+        f.write(DHCP_MAIN)
+    config_o = config_object("faults", faults.CONFIG)
+    print("socket tests: building the POSIX, DHCP and faulty-link test services")
+    dhcp = {name: plat.build_service("dhcp-" + name, "ukbase dhcp test", [main],
+                                     os.path.join(d, "dhcp-" + name), verbose,
+                                     data_objects=[config_object(name, text)], drivers=["virtionet"])
+            for name, text in DHCP_CONFIGS.items()}
     return {
+        "dhcp": dhcp["dhcp"],
+        "fallback": dhcp["fallback"],
         "posix": plat.build_service("posix", "ukbase posix test", [os.path.join(HERE, "posix.cpp")],
                                     os.path.join(d, "posix"), verbose, drivers=["virtionet"]),
         "faults": plat.build_service("faults", "ukbase tcp faults test",
                                      [os.path.join(HERE, "tcp_faults.cpp")], os.path.join(d, "faults"),
                                      verbose, data_objects=[config_o], drivers=["virtionet"]),
+        "plat": plat,
     }
 
 
@@ -86,6 +110,33 @@ def run_posix_tests(r, kernel):
             "posix: every check ran (%d), QEMU exited with 0" % (len(lines) - 1), g.output())
 
 
-def run(r, built):
+def run_dhcp_tests(r, built, check_run):
+    print("dhcp on pc-qboot: from QEMU user networking's server; and with nobody answering")
+    check_run(r, built["plat"], built["dhcp"], "pc-qboot", "", [
+        r"^     \[ DHCP \] eth0: asking for an address \(10\.0 s timeout\)$",
+        r"^     \[ DHCP \] eth0: 10\.0\.2\.15 from 10\.0\.2\.2, lease \d+ s$",
+        r"^     \[ Network \] eth0 [0-9a-f:]{17} 10\.0\.2\.15/24 gw 10\.0\.2\.2$",
+        r"\[dhcp\] main runs once the network is configured"], "dhcp",
+        extra=["-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0"])
+    check_run(r, built["plat"], built["fallback"], "pc-qboot", "", [
+        r"^     \[ DHCP \] eth0: asking for an address \(1\.5 s timeout\)$",
+        r"^     \[ DHCP \] eth0: no answer: giving up$",
+        r"^     \[ Network \] eth0: no DHCP answer: falling back to the static configuration$",
+        r"^     \[ Network \] eth0 [0-9a-f:]{17} 10\.9\.0\.5/16 gw 10\.9\.0\.1$",
+        r"\[dhcp\] main runs once the network is configured"], "dhcp-with-fallback",
+        extra=["-netdev", "socket,id=n0,udp=127.0.0.1:9,localaddr=127.0.0.1:%d" % free_udp_port(),
+               "-device", "virtio-net-pci,netdev=n0"])
+
+
+def free_udp_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def run(r, built, check_run):
+    run_dhcp_tests(r, built, check_run)
     run_posix_tests(r, built["posix"])
     faults.run(r, built["faults"])

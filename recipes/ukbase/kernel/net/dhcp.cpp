@@ -297,7 +297,9 @@ void dhcp_start(Interface& i, double timeout_s, std::function<void(bool timed_ou
     all.resize(i.index + 1);
   if (!all[i.index])
     all[i.index] = std::make_unique<Client>(i);
-  kprintf("     [ DHCP ] %s: asking for an address (%g s timeout)\n", i.name.c_str(), timeout_s);
+  unsigned ms = static_cast<unsigned>(timeout_s * 1000);
+  kprintf("     [ DHCP ] %s: asking for an address (%u.%u s timeout)\n", i.name.c_str(), ms / 1000,
+          ms % 1000 / 100);
   all[i.index]->start(timeout_s, std::move(done));
 }
 

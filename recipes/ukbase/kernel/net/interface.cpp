@@ -610,8 +610,8 @@ void configure_from(net::Interface& i, const json::Value* cfg)
     } else if (mode == "dhcp-with-fallback") {
       if (dhcp_now(i, timeout))
         return;
-      kprintf("     [ Network ] %s: no DHCP answer in %g s: falling back to the static configuration\n",
-              i.name.c_str(), timeout);
+      kprintf("     [ Network ] %s: no DHCP answer: falling back to the static configuration\n",
+              i.name.c_str());
       if (static_config(i.name, *cfg, c)) {
         net::configure(i, c);
         return;
