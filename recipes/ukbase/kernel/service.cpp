@@ -46,6 +46,8 @@ __attribute__((weak)) void Service::start(const std::string& args)
   std::exit(status);              // atexit handlers, destructors, then kernel_exit()
 }
 
+__attribute__((weak)) void Service::ready() {}
+
 __attribute__((weak)) void Service::stop() {}
 
 extern "C" int __ukbase_service_main(int, char**, char**)
@@ -55,6 +57,7 @@ extern "C" int __ukbase_service_main(int, char**, char**)
   ukbase::devices_init();
   kline_break();
   kprintf(" +--> Running [ %s ]\n", Service::name());
+  Service::ready();
   Service::start();
   // Service::start() returned: the service lives on in the event loop.
   ukbase::event_loop();

@@ -22,6 +22,10 @@ class Service {
   /// returns N: "[ main ] returned with status N", then exit(N).
   static void start(const std::string& args);
 
+  /// Called by the kernel right before start(), once devices, file
+  /// systems and the network are up. Default: nothing.
+  static void ready();
+
   /// Called on the way out, before power-off. Default: nothing.
   static void stop();
 };

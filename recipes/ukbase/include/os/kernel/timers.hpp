@@ -12,6 +12,9 @@ class Timers {
   using duration_t = std::chrono::nanoseconds;
   using handler_t = std::function<void(id_t)>;
 
+  /// An id no timer has: a "no timer" value for a service's variables.
+  static constexpr id_t UNUSED_ID = -1;
+
   /// Call `handler` once, `when` from now. Returns the timer's id.
   static id_t oneshot(duration_t when, handler_t handler);
 

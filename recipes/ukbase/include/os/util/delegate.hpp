@@ -1,0 +1,3 @@
+// IncludeOS's util/delegate.hpp: see <delegate>.
+#pragma once
+#include <delegate>
