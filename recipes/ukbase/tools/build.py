@@ -118,6 +118,13 @@ ARCHIVES = {
         "kernel/net/socket.cpp",
         "kernel/net/socket_tcp.cpp",
         "kernel/net/socket_udp.cpp",
+        "kernel/net/includeos/addr.cpp",
+        "kernel/net/includeos/interfaces.cpp",
+        "kernel/net/includeos/inet.cpp",
+        "kernel/net/includeos/udp.cpp",
+        "kernel/net/includeos/dns.cpp",
+        "kernel/net/includeos/tcp.cpp",
+        "kernel/net/includeos/connection.cpp",
     ] + sorted_glob("kernel/net/tcp/*.cpp"),
     "drivers/stdout/libdefault_stdout.a": [
         "drivers/stdout/default_stdout.cpp",
