@@ -1,47 +1,62 @@
-// ukbase selftest: the network stack. A UDP echo on port 7; "shutdown"
-// ends the service; "stats" answers the interface counters; "send N"
-// answers with N datagrams sent from outside the callback (a timer).
+// ukbase selftest: the network stack, through IncludeOS's network API
+// (<net/interfaces>). A UDP echo on port 7 (each echo one datagram,
+// fragmented when large); "shutdown" ends the service; "stats" answers
+// the interface counters; "send N" answers with N datagrams sent from
+// outside the callback (a timer).
 #include <cstdio>
 #include <string>
+#include <string_view>
 
-#include <net>
+#include <net/interfaces>
 #include <os>
 #include <service>
 #include <timers>
 
 void Service::start()
 {
-  auto ifs = net::interfaces();
-  for (auto& i : ifs)
-    std::printf("[net] %s %s %s %s\n", i.name.c_str(), i.driver.c_str(), i.mac.str().c_str(),
-                i.address.str().c_str());
-  bool ok = net::udp::bind(7, [](const net::udp::Datagram& d) {
-    std::string_view t = d.text();
+  auto& stacks = net::Interfaces::get();
+  for (size_t n = 0; n < stacks.size(); n++) {
+    auto& inet = net::Interfaces::get(static_cast<int>(n));
+    std::printf("[net] %s %s %s %s\n", inet.ifname().c_str(), inet.nic().driver_name(),
+                inet.link_addr().to_string().c_str(), inet.ip_addr().str().c_str());
+  }
+  auto& inet = net::Interfaces::get(0);
+  auto& sock = inet.udp().bind(7);
+  sock.on_read([&sock, &inet](net::udp::addr_t addr, net::udp::port_t port, const char* data,
+                              size_t len) {
+    std::string_view t(data, len);
     if (t == "shutdown") {
-      std::printf("[net] shutdown from %s:%u\n", d.src.str().c_str(), d.src_port);
-      d.reply("bye");
+      std::printf("[net] shutdown from %s:%u\n", addr.to_string().c_str(), port);
+      sock.sendto(addr, port, "bye", 3);
       os::shutdown();
     } else if (t == "stats") {
-      auto i = net::interfaces().at(0);
+      auto& nic = inet.nic();
       char buf[128];
-      int n = std::snprintf(buf, sizeof buf, "rx %llu tx %llu rxdrop %llu txdrop %llu",
-                            (unsigned long long)i.rx_packets, (unsigned long long)i.tx_packets,
-                            (unsigned long long)i.rx_dropped, (unsigned long long)i.tx_dropped);
-      d.reply(buf, static_cast<size_t>(n));
+      int n = std::snprintf(buf, sizeof buf, "rx %llu tx %llu dropped %llu",
+                            (unsigned long long)nic.get_packets_rx(),
+                            (unsigned long long)nic.get_packets_tx(),
+                            (unsigned long long)nic.get_packets_dropped());
+      sock.sendto(addr, port, buf, static_cast<size_t>(n));
     } else if (t.substr(0, 5) == "send ") {
       int count = std::stoi(std::string(t.substr(5)));
-      net::ip4 to = d.src;
-      uint16_t port = d.src_port;
-      Timers::oneshot(std::chrono::milliseconds(1), [=](Timers::id_t) {
-        for (int k = 0; k < count; k++)
-          net::udp::send(to, port, 7, "timer " + std::to_string(k));
+      Timers::oneshot(std::chrono::milliseconds(1), [&sock, addr, port, count](Timers::id_t) {
+        for (int k = 0; k < count; k++) {
+          std::string msg = "timer " + std::to_string(k);
+          sock.sendto(addr, port, msg.data(), msg.size());
+        }
       });
     } else {
-      d.reply(d.data, d.size);
+      sock.sendto_whole(addr, port, data, len);
     }
   });
-  std::printf("[net] bound port 7: %s, second bind refused: %s\n", ok ? "yes" : "no",
-              net::udp::bind(7, [](const net::udp::Datagram&) {}) ? "no" : "yes");
+  bool refused = false;
+  try {
+    inet.udp().bind(7);
+  } catch (const net::UDP::Port_in_use_exception&) {
+    refused = true;
+  }
+  std::printf("[net] bound port 7: %s, second bind refused: %s\n",
+              inet.udp().is_bound(7) ? "yes" : "no", refused ? "yes" : "no");
 }
 
 void Service::stop()
