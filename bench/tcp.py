@@ -40,6 +40,7 @@ import shutil
 import signal
 import socket
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -117,7 +118,26 @@ class Server:
 class Unikernel(Server):
     name = "unikernel"
 
-    def __init__(self, work: Path):
+    def __init__(self, work: Path, pcap: Path | None = None, built: "Unikernel | None" = None):
+        """Builds services/http_hello in a project of its own (or takes the
+        build of `built`) and boots it; with `pcap`, QEMU also writes every
+        frame through the guest's NIC there (filter-dump)."""
+        self.work = work
+        if built is None:
+            self._build(work)
+        else:
+            self.run_sh, self.port, self.accel = built.run_sh, built.port, built.accel
+        extra = ["-object", f"filter-dump,id=dump0,netdev=net0,file={pcap}"] if pcap else []
+        self.serial = open(work / ("serial-dump.log" if pcap else "serial.log"), "wb")
+        # run.sh execs QEMU, so this pid is QEMU's.
+        self.proc = subprocess.Popen([str(self.run_sh), *extra], stdin=subprocess.DEVNULL,
+                                     stdout=self.serial, stderr=subprocess.STDOUT, start_new_session=True)
+        self.pid = self.proc.pid
+        started = time.monotonic()
+        wait_until_serving(self.port, 120)
+        self.boot_seconds = time.monotonic() - started
+
+    def _build(self, work: Path) -> None:
         project = work / "project"
         shutil.copytree(SERVICE, project / "services" / "http_hello")
         (project / "dodo.py").write_text("from ukbuild.dodo import *  # noqa: F401,F403\n")
@@ -131,27 +151,16 @@ class Unikernel(Server):
                                capture_output=True, text=True)
         if build.returncode != 0:
             raise SystemExit(f"building http_hello failed:\n{build.stdout}{build.stderr}")
-        run_sh = project / "build" / "http_hello" / "run.sh"
-        self.accel = "KVM" if "accel=kvm" in self._accel_probe(run_sh) else "TCG"
-        self.serial = open(work / "serial.log", "wb")
-        # run.sh execs QEMU, so this pid is QEMU's.
-        self.proc = subprocess.Popen([str(run_sh)], stdin=subprocess.DEVNULL, stdout=self.serial,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        self.pid = self.proc.pid
-        self.boot_started = time.monotonic()
-        wait_until_serving(self.port, 120)
-        self.boot_seconds = time.monotonic() - self.boot_started
-
-    @staticmethod
-    def _accel_probe(run_sh: Path) -> str:
-        # The same test run.sh makes, without booting.
+        self.run_sh = project / "build" / "http_hello" / "run.sh"
+        # The same test run.sh makes when it starts.
         kvm = os.access("/dev/kvm", os.R_OK | os.W_OK) and re.search(
             r"\b(vmx|svm)\b", Path("/proc/cpuinfo").read_text())
-        return "accel=kvm" if kvm else "accel=tcg"
+        self.accel = "KVM" if kvm else "TCG"
 
     def stop(self) -> None:
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
         self.serial.close()
 
 
@@ -311,6 +320,42 @@ class PythonClient:
 
 
 # ---------------------------------------------------------------------------
+# At the guest's NIC: frames written by QEMU's filter-dump
+
+
+def guest_turnarounds(pcap: Path, start: float, end: float, guest_port: int = 80) -> list[float]:
+    """For every request seen at the guest's NIC between `start` and `end`
+    (wall-clock seconds): the time from its last frame in to the first
+    frame of the response out, per connection."""
+    data = pcap.read_bytes()
+    pos, last_in, out = 24, {}, []
+    while pos + 16 <= len(data):
+        sec, usec, incl, _ = struct.unpack_from("<IIII", data, pos)
+        frame = data[pos + 16:pos + 16 + incl]
+        pos += 16 + incl
+        t = sec + usec / 1e6
+        if not start <= t <= end or len(frame) < 54 or frame[12:14] != b"\x08\x00" or frame[23] != 6:
+            continue
+        ihl = (frame[14] & 15) * 4
+        total = struct.unpack_from(">H", frame, 16)[0]
+        tcp = frame[14 + ihl:]
+        sport, dport = struct.unpack_from(">HH", tcp)
+        payload = total - ihl - (tcp[12] >> 4) * 4
+        if payload <= 0:
+            continue
+        if dport == guest_port:                  # a request's bytes, in
+            last_in[sport] = t
+        elif sport == guest_port and dport in last_in:   # the response's first bytes, out
+            out.append(t - last_in.pop(dport))
+    return out
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * q))] if values else float("nan")
+
+
+# ---------------------------------------------------------------------------
 # Measuring
 
 
@@ -367,6 +412,21 @@ def main() -> int:
                         results[server.name][scenario[0]].append(measure(server, load, scenario, args))
                 print(f"bench/tcp.py: run {run + 1} of {args.runs} done", file=sys.stderr, flush=True)
             final = guest_stats(guest.port)
+            guest.stop()
+            # The same scenarios once more, with every frame through the
+            # guest's NIC recorded: what the guest itself takes per request.
+            pcap = work / "wire.pcap"
+            dumped = Unikernel(work, pcap=pcap, built=guest)
+            servers = (dumped, host)
+            wire = {}
+            for scenario in SCENARIOS:
+                if scenario[0] in ("keepalive", "rtt"):
+                    start = time.time()
+                    seen = measure(dumped, load, scenario, args)
+                    wire[scenario[0]] = (seen, start, time.time())
+            dumped.stop()
+            servers = (host,)
+            wire = {k: (seen, guest_turnarounds(pcap, a, b)) for k, (seen, a, b) in wire.items()}
         finally:
             for server in servers:
                 server.stop()
@@ -410,15 +470,24 @@ def main() -> int:
                       ("download", "/big"), ("upload", "upload")):
         gu, gh = u[key], h[key]
         print(f"  {what:15} QEMU {gu['cpu'] * 100:4.0f}% CPU, {fmt_time(gu['cpu_per_req'])}/request; "
-              f"in the guest {fmt_time(gu['busy_per_req'])}/request in the service's code, "
+              f"guest {fmt_time(gu['busy_per_req'])}/request outside epoll_wait, "
               f"{gu['wakeups_per_req']:.2f} epoll wake-ups/request | host process "
               f"{gh['cpu'] * 100:3.0f}% CPU, {fmt_time(gh['cpu_per_req'])}/request")
     rtt = u["rtt"]["p50"]
     print(f"  One request at a time takes {fmt_time(rtt)} in the unikernel against "
           f"{fmt_time(h['rtt']['p50'])} on the host; of the unikernel's, "
-          f"{fmt_time(u['rtt']['busy_per_req'])} is the service's own code (parsing, the "
-          f"response, its send/recv calls), the rest is QEMU's user networking, the guest's "
-          f"network stack and virtio, and the emulation ({guest.accel}).")
+          f"{fmt_time(u['rtt']['busy_per_req'])} passes outside epoll_wait (the service's code "
+          f"and its socket calls), the rest inside it (waiting, and the guest's network stack "
+          f"and virtio driver) and outside the guest.")
+    print("  At the guest's NIC (a second boot, QEMU's filter-dump recording every frame): from a "
+          "request's last frame in to its response's first frame out, p50 / p99, against what the "
+          "client saw in the same run:")
+    for key, what in (("keepalive", f"keep-alive, {args.connections} connections"), ("rtt", "round trip")):
+        seen, turn = wire[key]
+        print(f"    {what:26} guest {fmt_time(percentile(turn, 0.5))} / {fmt_time(percentile(turn, 0.99))} "
+              f"({len(turn)} requests); client {fmt_time(seen['p50'])} / {fmt_time(seen['p99'])}")
+    print("    The difference is spent outside the guest: QEMU's user networking between the host's "
+          "socket and the guest's NIC, and the host itself.")
     if load.name != "wrk":
         print(f"  The Python client itself caps the host figures: they are what it can drive, "
               f"not what the host server can do.")
