@@ -371,6 +371,8 @@ def measure(server: Server, load, scenario, args) -> dict:
     # /stats itself is one request and one connection; leave it out.
     served = max(1, after["requests"] - before["requests"] - 1)
     result["busy_per_req"] = (after["busy_ns"] - before["busy_ns"]) / served * 1e-9
+    result["send_per_req"] = (after["send_ns"] - before["send_ns"]) / served * 1e-9
+    result["recv_per_req"] = (after["recv_ns"] - before["recv_ns"]) / served * 1e-9
     result["wakeups_per_req"] = (after["wakeups"] - before["wakeups"]) / served
     result["cpu_per_req"] = result["cpu"] * wall / served
     result["served"] = served
@@ -382,7 +384,11 @@ def measure(server: Server, load, scenario, args) -> dict:
 
 
 def median_of(runs: list[dict]) -> dict:
-    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    out = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    for k in runs[0]:
+        out[k + "_min"] = min(r[k] for r in runs)
+        out[k + "_max"] = max(r[k] for r in runs)
+    return out
 
 
 def fmt_time(seconds: float) -> str:
@@ -452,12 +458,13 @@ def main() -> int:
         ("guest -> host /big    MB/s", "download", "mbps", "{:.1f}"),
         ("host -> guest upload  MB/s", "upload", "mbps", "{:.1f}"),
     ]
-    print(f"{'':30} {'unikernel':>12} {'host':>12} {'unikernel/host':>15}")
+    print(f"{'':30} {'unikernel':>12} {'host':>12} {'unikernel/host':>15}   {'unikernel runs':>20} {'host runs':>20}")
     for label, key, field, form in rows:
         a, b = u[key][field], h[key][field]
         cell = (lambda v: fmt_time(v)) if form == "t" else (lambda v: form.format(v))
         ratio = a / b if b else float("nan")
-        print(f"{label:30} {cell(a):>12} {cell(b):>12} {ratio:>14.2f}x")
+        spread = [f"{cell(m[key][field + '_min'])}-{cell(m[key][field + '_max'])}" for m in (u, h)]
+        print(f"{label:30} {cell(a):>12} {cell(b):>12} {ratio:>14.2f}x   {spread[0]:>20} {spread[1]:>20}")
 
     errors = {name: sum(r["errors"] + r["bad"] for per in results[name].values() for r in per)
               for name in results}
@@ -470,7 +477,8 @@ def main() -> int:
                       ("download", "/big"), ("upload", "upload")):
         gu, gh = u[key], h[key]
         print(f"  {what:15} QEMU {gu['cpu'] * 100:4.0f}% CPU, {fmt_time(gu['cpu_per_req'])}/request; "
-              f"guest {fmt_time(gu['busy_per_req'])}/request outside epoll_wait, "
+              f"guest {fmt_time(gu['busy_per_req'])}/request outside epoll_wait (send "
+              f"{fmt_time(gu['send_per_req'])}, recv {fmt_time(gu['recv_per_req'])}), "
               f"{gu['wakeups_per_req']:.2f} epoll wake-ups/request | host process "
               f"{gh['cpu'] * 100:3.0f}% CPU, {fmt_time(gh['cpu_per_req'])}/request")
     rtt = u["rtt"]["p50"]

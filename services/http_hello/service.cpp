@@ -74,6 +74,8 @@ struct Counters {
   uint64_t uploaded = 0;         // body bytes of POST /upload
   uint64_t wakeups = 0;          // epoll_wait calls that returned events
   uint64_t busy_ns = 0;          // time spent handling them (outside epoll_wait)
+  uint64_t send_ns = 0;          // of which in send and sendfile
+  uint64_t recv_ns = 0;          // of which in recv
 };
 
 Options options;
@@ -266,10 +268,12 @@ bool flush(Connection& c)
   while (!c.out.empty()) {
     Chunk& chunk = c.out.front();
     ssize_t sent;
+    uint64_t start = now_ns();
     if (chunk.file < 0)
       sent = send(c.fd, chunk.data.data() + chunk.sent, chunk.data.size() - chunk.sent, 0);
     else
       sent = send_file_chunk(c, chunk);
+    counters.send_ns += now_ns() - start;
     if (sent < 0) {
       if (errno == EINTR)
         continue;
@@ -516,6 +520,8 @@ std::string stats_text()
   line("uploaded", counters.uploaded);
   line("wakeups", counters.wakeups);
   line("busy_ns", counters.busy_ns);
+  line("send_ns", counters.send_ns);
+  line("recv_ns", counters.recv_ns);
   line("monotonic_ns", now_ns());   // CLOCK_MONOTONIC: since boot
   return s;
 }
@@ -733,7 +739,9 @@ void on_readable(Connection& c)
   // A bounded amount per wake-up, so that one busy peer cannot starve the
   // others; level-triggered epoll reports the rest.
   for (int rounds = 0; rounds < 4 && !c.close_after && c.queued < OUT_LIMIT; rounds++) {
+    uint64_t start = now_ns();
     ssize_t n = recv(c.fd, buf.data(), buf.size(), 0);
+    counters.recv_ns += now_ns() - start;
     if (n < 0) {
       if (errno == EINTR)
         continue;
