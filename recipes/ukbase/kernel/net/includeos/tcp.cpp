@@ -52,10 +52,12 @@ tcp::Listener& TCP::listen(tcp::port_t port, ConnectCallback cb, bool ipv6_only)
     throw TCP_error("Socket is already in use: " + (listeners_.count(v6) ? v6 : v4).to_string());
   auto l = std::make_shared<tcp::Listener>(*this, v6, std::move(cb), ipv6_only);
   if (!ipv6_only) {
-    // IPv4 is what arrives: the engine listens on every address.
+    // IPv4 is what arrives: the engine listens on every address. Only
+    // another listener takes the port, as on IncludeOS (connections on
+    // it, TIME-WAIT ones included, do not).
     engine::Endpoint ep{0, port};
     int err = 0;
-    auto el = engine_stack().listen(ep, max_syn_backlog_, err);
+    auto el = engine_stack().listen(ep, max_syn_backlog_, err, false, true);
     if (!el)
       throw TCP_error("Socket is already in use: " + v4.to_string());
     el->options() = tcp::connection_options(*this);
@@ -77,7 +79,7 @@ tcp::Listener& TCP::listen(const Socket& socket, ConnectCallback cb)
   if (socket.address().is_v4()) {
     engine::Endpoint ep{socket.address().v4().whole, socket.port()};
     int err = 0;
-    auto el = engine_stack().listen(ep, max_syn_backlog_, err);
+    auto el = engine_stack().listen(ep, max_syn_backlog_, err, false, true);
     if (!el)
       throw TCP_error("Socket is already in use: " + socket.to_string());
     el->options() = tcp::connection_options(*this);
