@@ -17,6 +17,19 @@ namespace {
 // How long an error handler is kept for ICMP errors about a destination.
 constexpr uint64_t ERROR_HANDLER_NS = 5ull * 60 * 1000000000;
 
+// The kernel reports ICMP errors as errno values: back to the ICMP
+// destination-unreachable code (RFC 792) that IncludeOS's ICMP_error has.
+uint8_t unreachable_code(int err)
+{
+  switch (err) {
+  case ENETUNREACH: return 0;
+  case ENOPROTOOPT: return 2;
+  case ECONNREFUSED: return 3;
+  case EMSGSIZE: return 4;
+  default: return 1;          // host unreachable
+  }
+}
+
 }  // namespace
 
 // ---- the kernel's side of a socket ------------------------------------------------
@@ -31,11 +44,8 @@ class udp::Socket::Binding final : public knet::Udp_receiver {
 
   void udp_error(uint32_t dst, uint16_t dst_port, int err) override
   {
-    if (!socket)
-      return;
-    uint8_t code = err == ECONNREFUSED ? 3 : err == ENETUNREACH ? 0 : err == ENOPROTOOPT ? 2
-                   : err == EMSGSIZE   ? 4 : 1;
-    socket->icmp_error(ip4::Addr(dst), dst_port, ICMP_error(3, code));
+    if (socket)
+      socket->icmp_error(ip4::Addr(dst), dst_port, ICMP_error(3, unreachable_code(err)));
   }
 
   udp::Socket* socket = nullptr;
