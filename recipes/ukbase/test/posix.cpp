@@ -205,6 +205,18 @@ void socket_errors()
   check(bind(t, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0, "the port is free again once closed");
   close(t);
   check(fails_with(shutdown(1, SHUT_RDWR), ENOTSOCK), "shutdown of the console: ENOTSOCK");
+
+  // Out of descriptors: EMFILE, and everything works again once some close.
+  int opened[1100];
+  int n = 0;
+  while (n < 1100 && (opened[n] = socket(AF_INET, SOCK_DGRAM, 0)) >= 0)
+    n++;
+  check(n > 1000 && n < 1100 && errno == EMFILE, "out of descriptors: EMFILE");
+  for (int i = 0; i < n; i++)
+    close(opened[i]);
+  int again = socket(AF_INET, SOCK_STREAM, 0);
+  check(again >= 0 && again < 10, "descriptors are reused once closed");
+  close(again);
 }
 
 void tcp_to_host(uint16_t open_port, uint16_t closed_port)

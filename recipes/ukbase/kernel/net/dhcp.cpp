@@ -182,7 +182,10 @@ class Client final : public Udp_receiver {
     while (m.size() < 300)            // BOOTP's minimum message size
       m.push_back(OPT_PAD);
     uint32_t to = state_ == RENEWING ? server_ : BROADCAST;
-    udp_send(renew ? iface_.address : 0, CLIENT_PORT, to, SERVER_PORT, m.data(), m.size(), &iface_);
+    if (renew)
+      udp_send(iface_.address, CLIENT_PORT, to, SERVER_PORT, m.data(), m.size(), &iface_);
+    else
+      udp_send_unspecified(CLIENT_PORT, to, SERVER_PORT, m.data(), m.size(), iface_);
     tries_++;
     arm(std::chrono::seconds(1), [this, type] { retry(type); });
   }

@@ -67,7 +67,8 @@ class Interface {
   /// (built in a heap buffer first). An interface without an address can
   /// only send broadcasts (DHCP).
   template <class Fill>
-  bool send_ip(uint32_t dst, uint8_t proto, size_t l4_len, Fill fill, uint32_t src = 0);
+  bool send_ip(uint32_t dst, uint8_t proto, size_t l4_len, Fill fill, uint32_t src = 0,
+               bool unspecified_source = false);
 
   bool on_link(uint32_t ip) const { return netmask && (ip & netmask) == (address & netmask); }
   bool accepts(uint32_t ip) const;       // our address or a broadcast
@@ -166,9 +167,10 @@ void random_bytes(void* buf, size_t len);
 // ---- template body ----------------------------------------------------------
 
 template <class Fill>
-bool Interface::send_ip(uint32_t dst, uint8_t proto, size_t l4_len, Fill fill, uint32_t src)
+bool Interface::send_ip(uint32_t dst, uint8_t proto, size_t l4_len, Fill fill, uint32_t src,
+                        bool unspecified_source)
 {
-  if (!src)
+  if (!src && !unspecified_source)
     src = address;
   if ((!src && !is_broadcast(dst)) || l4_len > MAX_IP_PAYLOAD) {
     tx_dropped++;

@@ -128,6 +128,26 @@ void udp_icmp_error(uint32_t dst, uint16_t src_port, uint16_t dst_port, int err)
   }
 }
 
+namespace {
+
+int send_datagram(Interface& iface, uint32_t src, uint16_t src_port, uint32_t dst, uint16_t dst_port,
+                  const void* data, size_t len, bool unspecified_source)
+{
+  bool ok = iface.send_ip(dst, PROTO_UDP, UDP_HDR + len, [&](uint8_t* u) {
+    uint16_t ulen = static_cast<uint16_t>(UDP_HDR + len);
+    put16(u, src_port);
+    put16(u + 2, dst_port);
+    put16(u + 4, ulen);
+    put16(u + 6, 0);
+    std::memcpy(u + UDP_HDR, data, len);
+    uint16_t sum = checksum_finish(checksum_add(pseudo_header(src, dst, PROTO_UDP, ulen), u, ulen));
+    put16(u + 6, sum ? sum : 0xFFFF);   // 0 would mean "no checksum"
+  }, src, unspecified_source);
+  return ok ? 0 : -ENOBUFS;
+}
+
+}  // namespace
+
 int udp_send(uint32_t src, uint16_t src_port, uint32_t dst, uint16_t dst_port, const void* data,
              size_t len, Interface* iface)
 {
@@ -141,17 +161,15 @@ int udp_send(uint32_t src, uint16_t src_port, uint32_t dst, uint16_t dst_port, c
     return -ENETUNREACH;
   if (!src)
     src = iface->address;
-  bool ok = iface->send_ip(dst, PROTO_UDP, UDP_HDR + len, [&](uint8_t* u) {
-    uint16_t ulen = static_cast<uint16_t>(UDP_HDR + len);
-    put16(u, src_port);
-    put16(u + 2, dst_port);
-    put16(u + 4, ulen);
-    put16(u + 6, 0);
-    std::memcpy(u + UDP_HDR, data, len);
-    uint16_t sum = checksum_finish(checksum_add(pseudo_header(src, dst, PROTO_UDP, ulen), u, ulen));
-    put16(u + 6, sum ? sum : 0xFFFF);   // 0 would mean "no checksum"
-  }, src);
-  return ok ? 0 : -ENOBUFS;
+  return send_datagram(*iface, src, src_port, dst, dst_port, data, len, false);
+}
+
+int udp_send_unspecified(uint16_t src_port, uint32_t dst, uint16_t dst_port, const void* data,
+                         size_t len, Interface& iface)
+{
+  if (len > UDP_MAX_PAYLOAD)
+    return -EMSGSIZE;
+  return send_datagram(iface, 0, src_port, dst, dst_port, data, len, true);
 }
 
 }  // namespace ukbase::net

@@ -74,6 +74,10 @@ bool udp_is_bound(uint32_t addr, uint16_t port);
 /// (over 65507 bytes), -ENETUNREACH (no interface or address), -ENOBUFS.
 int udp_send(uint32_t src, uint16_t src_port, uint32_t dst, uint16_t dst_port, const void* data,
              size_t len, Interface* iface = nullptr);
+/// The same, from 0.0.0.0 whatever address `iface` has (a DHCP client in
+/// its INIT state, RFC 2131 4.1).
+int udp_send_unspecified(uint16_t src_port, uint32_t dst, uint16_t dst_port, const void* data,
+                         size_t len, Interface& iface);
 constexpr size_t UDP_MAX_PAYLOAD = 65507;
 constexpr size_t UDP_FRAME_PAYLOAD = 1472;   // in one 1500-byte frame
 
