@@ -408,7 +408,11 @@ def main() -> int:
         wrk = None if args.python_client else ensure_wrk()
         load = Wrk(wrk, work) if wrk else PythonClient()
         host = Host(work)
-        guest = Unikernel(work)
+        try:
+            guest = Unikernel(work)
+        except BaseException:
+            host.stop()
+            raise
         servers = (guest, host)
         results = {s.name: {sc[0]: [] for sc in SCENARIOS} for s in servers}
         try:
