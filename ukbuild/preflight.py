@@ -13,6 +13,9 @@ from .model import Service
 def port_in_use(proto: str, addr: str, port: int) -> bool:
     kind = socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM
     with socket.socket(socket.AF_INET, kind) as sock:
+        # As QEMU binds it: connections of an earlier run waiting out
+        # TIME-WAIT do not make the port busy, a listener does.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((addr, port))
         except OSError:

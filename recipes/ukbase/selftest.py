@@ -349,7 +349,8 @@ def main():
                       "vector/map", "exception caught", "dynamic_cast/RTTI",
                       "thread_local", "printf", r"ostringstream/float",
                       r"steady_clock \+ sleep_for", "os::nanos_since_boot",
-                      r"realtime clock \(RTC\)", "large allocations", "calloc zeroed"]
+                      r"realtime clock \(RTC\)", "large allocations", "calloc zeroed",
+                      "signal dispositions and raise"]
 
     for m in a.machines.split(","):
         print("booting on %s" % m)

@@ -54,10 +54,51 @@ long sys_sched_getaffinity(int pid, uint64_t size, void* mask)
   return sizeof(uint64_t);
 }
 
+/* Signal dispositions, as the kernel's struct k_sigaction lays them out.
+ * Nothing arrives asynchronously; raise()/kill() of ourselves runs the
+ * handler at once, on the caller's stack. */
+struct k_sigaction {
+  union {
+    void (*handler)(int);
+    void (*action)(int, siginfo_t*, void*);   /* SA_SIGINFO */
+  };
+  unsigned long flags;
+  void (*restorer)(void);
+  uint64_t mask;
+};
+#define NSIG_ 64
+static struct k_sigaction actions[NSIG_ + 1];
+
+static int ignored_by_default(int sig)
+{
+  return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT || sig == SIGSTOP
+         || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
 long sys_kill_thread(int tid, int sig)
 {
+  if (sig < 0 || sig > NSIG_)
+    return -EINVAL;
   if (sig == 0)
     return 0;
+  struct k_sigaction* a = &actions[sig];
+  if (a->handler == SIG_IGN || (a->handler == SIG_DFL && ignored_by_default(sig)))
+    return 0;
+  if (a->handler != SIG_DFL) {
+    struct k_sigaction run = *a;
+    if (a->flags & SA_RESETHAND)
+      a->handler = SIG_DFL;
+    if (run.flags & SA_SIGINFO) {
+      siginfo_t info;
+      mem_zero(&info, sizeof info);
+      info.si_signo = sig;
+      info.si_code = SI_TKILL;
+      run.action(sig, &info, 0);
+    } else {
+      run.handler(sig);
+    }
+    return 0;
+  }
   if (sig == SIGABRT)
     kernel_panic("abort()");
   kernel_panicf("killed by signal %d", sig);
@@ -65,8 +106,14 @@ long sys_kill_thread(int tid, int sig)
 
 long sys_rt_sigaction(int sig, const void* act, void* old, uint64_t size)
 {
+  if (size != sizeof(uint64_t) || sig < 1 || sig > NSIG_)
+    return -EINVAL;
+  if (act && (sig == SIGKILL || sig == SIGSTOP))
+    return -EINVAL;
   if (old)
-    mem_zero(old, sizeof(struct sigaction));
+    mem_copy(old, &actions[sig], sizeof(struct k_sigaction));
+  if (act)
+    mem_copy(&actions[sig], act, sizeof(struct k_sigaction));
   return 0;
 }
 

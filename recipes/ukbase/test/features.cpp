@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <cerrno>
+#include <csignal>
 #include <ctime>
 #include <iostream>
 #include <map>
@@ -148,6 +149,18 @@ int main(int argc, const char* argv[])
   void* p = std::calloc(1 << 20, 4);
   check(p && static_cast<char*>(p)[123456] == 0, "calloc zeroed");
   std::free(p);
+
+  // Signal dispositions are kept; raise() runs a handler at once; an
+  // ignored signal does nothing.
+  static int caught = 0;
+  auto previous = std::signal(SIGPIPE, SIG_IGN);
+  std::raise(SIGPIPE);
+  std::signal(SIGUSR1, [](int sig) { caught = sig; });
+  std::raise(SIGUSR1);
+  struct sigaction now_set;
+  sigaction(SIGPIPE, nullptr, &now_set);
+  check(previous == SIG_DFL && caught == SIGUSR1 && now_set.sa_handler == SIG_IGN,
+        "signal dispositions and raise");
 
   std::printf("[test] argc=%d argv0=%s cmdline='%s'\n", argc, argv[0], os::cmdline_args());
   std::printf("[test] all checks passed\n");
