@@ -51,11 +51,53 @@ std::string ip(uint32_t a)
          + std::to_string((a >> 8) & 255) + "." + std::to_string(a & 255);
 }
 
+static bool little_endian()
+{
+  const uint16_t one = 1;
+  uint8_t b;
+  std::memcpy(&b, &one, 1);
+  return b == 1;
+}
+
+void fill_pattern(uint8_t* p, size_t n, uint64_t stream, uint64_t from)
+{
+  static const bool le = little_endian();
+  while (n && ((from & 7) || !le)) {
+    *p++ = pattern(stream, from++);
+    n--;
+  }
+  for (; n >= 8; n -= 8, p += 8, from += 8) {
+    uint64_t w = pattern_word(stream, from >> 3);
+    std::memcpy(p, &w, 8);
+  }
+  for (; n; n--)
+    *p++ = pattern(stream, from++);
+}
+
+bool check_pattern(const uint8_t* p, size_t n, uint64_t stream, uint64_t from)
+{
+  static const bool le = little_endian();
+  while (n && ((from & 7) || !le)) {
+    if (*p++ != pattern(stream, from++))
+      return false;
+    n--;
+  }
+  for (; n >= 8; n -= 8, p += 8, from += 8) {
+    uint64_t w = pattern_word(stream, from >> 3), got;
+    std::memcpy(&got, p, 8);
+    if (got != w)
+      return false;
+  }
+  for (; n; n--)
+    if (*p++ != pattern(stream, from++))
+      return false;
+  return true;
+}
+
 std::vector<uint8_t> bytes_of(uint64_t stream, uint64_t from, size_t n)
 {
   std::vector<uint8_t> v(n);
-  for (size_t i = 0; i < n; i++)
-    v[i] = pattern(stream, from + i);
+  fill_pattern(v.data(), n, stream, from);
   return v;
 }
 

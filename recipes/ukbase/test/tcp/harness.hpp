@@ -203,14 +203,22 @@ struct Fixture {
   Seg peer_seg(uint8_t flags, const std::vector<uint8_t>& data = {}) const;
 };
 
-/// Random-looking but reproducible stream contents.
-inline uint8_t pattern(uint64_t stream, uint64_t i)
+/// Random-looking but reproducible stream contents, made 8 bytes at a
+/// time: byte i of a stream is byte (i % 8) of word i / 8.
+inline uint64_t pattern_word(uint64_t stream, uint64_t w)
 {
-  uint64_t x = i * 0x9E3779B97F4A7C15ull + stream * 0xD1B54A32D192ED03ull;
+  uint64_t x = w * 0x9E3779B97F4A7C15ull + stream * 0xD1B54A32D192ED03ull;
   x ^= x >> 29;
   x *= 0xBF58476D1CE4E5B9ull;
-  return uint8_t(x >> 56);
+  return x ^ (x >> 32);
 }
+inline uint8_t pattern(uint64_t stream, uint64_t i)
+{
+  return uint8_t(pattern_word(stream, i >> 3) >> (8 * (i & 7)));
+}
+/// Fill `n` bytes with the stream from offset `from`; check them.
+void fill_pattern(uint8_t* p, size_t n, uint64_t stream, uint64_t from);
+bool check_pattern(const uint8_t* p, size_t n, uint64_t stream, uint64_t from);
 std::vector<uint8_t> bytes_of(uint64_t stream, uint64_t from, size_t n);
 
 // ---- the test groups ----------------------------------------------------------------------------

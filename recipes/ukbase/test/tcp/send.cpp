@@ -215,31 +215,35 @@ void newreno()
   ack_to(fx, b + M);
   check_eq("slow start: cwnd + 1 segment", 11 * M, c->cwnd());
   check_eq("two more go", size_t(2), fx.take().size());
-  for (int i = 0; i < 2; i++)
-    ack_to(fx, b + M);
-  check_eq("two dupacks: nothing sent", size_t(0), fx.take().size());
+  ack_to(fx, b + M);
+  ack_to(fx, b + M);
+  std::vector<Seg> lt = fx.take();
+  check(lt.size() == 2 && lt[0].seq == b + 12 * M && lt[1].seq == b + 13 * M,
+        "limited transmit: a new segment for each of two dupacks (RFC 3042)", "segments 12, 13",
+        std::to_string(lt.size()) + " segments");
+  check_eq("limited transmit leaves cwnd alone", 11 * M, c->cwnd());
   ack_to(fx, b + M);
   Seg fr = fx.take_one("fast retransmit on the third dupack");
   check_eq("it resends segment 1", b + M, fr.seq);
-  // FlightSize 11 segments: ssthresh 5.5 segments, cwnd ssthresh + 3.
-  check_eq("cwnd = ssthresh + 3 SMSS", 11 * M / 2 + 3 * M, c->cwnd());
+  // FlightSize 13 segments: ssthresh 6.5 segments, cwnd ssthresh + 3.
+  const uint32_t ssthresh = 13 * M / 2;
+  check_eq("cwnd = ssthresh + 3 SMSS", ssthresh + 3 * M, c->cwnd());
   for (int i = 0; i < 5; i++)
     ack_to(fx, b + M);
-  check_eq("each dupack inflates by SMSS", 11 * M / 2 + 8 * M, c->cwnd());
+  check_eq("each dupack inflates by SMSS", ssthresh + 8 * M, c->cwnd());
   std::vector<Seg> nw = fx.take();
-  check_eq("inflation lets new segments out", size_t(2), nw.size());
-  if (nw.size() == 2)
-    check_eq("the first new one is segment 12", b + 12 * M, nw[0].seq);
+  check(nw.size() == 1 && nw[0].seq == b + 14 * M, "inflation lets a new segment out",
+        "segment 14", std::to_string(nw.size()) + " segments");
   ack_to(fx, b + 5 * M);                     // partial: segment 5 lost too
   std::vector<Seg> pr = fx.take();
   check(!pr.empty() && pr[0].seq == b + 5 * M, "a partial ACK resends the next hole",
         std::to_string(b + 5 * M), pr.empty() ? "nothing" : std::to_string(pr[0].seq));
-  check_eq("deflated by the 4 segments acked, plus one", 11 * M / 2 + 8 * M - 4 * M + M,
+  check_eq("deflated by the 4 segments acked, plus one", ssthresh + 8 * M - 4 * M + M,
            c->cwnd());
   check_eq("and one new segment fits", size_t(2), pr.size());
-  ack_to(fx, b + 12 * M);                    // everything up to "recover"
-  // Recovery over: min(ssthresh, FlightSize + SMSS); 3 segments in flight.
-  check_eq("full ACK: cwnd = min(ssthresh, flight + SMSS)", 4 * M, c->cwnd());
+  ack_to(fx, b + 14 * M);                    // everything up to "recover"
+  // Recovery over: min(ssthresh, FlightSize + SMSS); 2 segments in flight.
+  check_eq("full ACK: cwnd = min(ssthresh, flight + SMSS)", 3 * M, c->cwnd());
   check_eq("fast_retransmits", uint64_t(1), c->stats().fast_retransmits);
   check_eq("retransmits", uint64_t(2), c->stats().retransmits);
   check_eq("dup_acks", uint64_t(8), c->stats().dup_acks);
@@ -276,9 +280,11 @@ void sack_recovery()
   for (uint32_t r : resent)
     got += (got.empty() ? "" : ",") + std::to_string(r);
   check_eq("only the holes are retransmitted", "1,3", got.c_str());
-  check_eq("cwnd = ssthresh in SACK recovery", 11 * M / 2, c->cwnd());
-  ack_to(fx, b + 12 * M);
-  check_eq("recovery over", 11 * M / 2, c->cwnd());
+  // Entered on the second dupack (enough SACKed above the hole), after
+  // one limited-transmit segment: FlightSize 12 segments.
+  check_eq("cwnd = ssthresh in SACK recovery", 6 * M, c->cwnd());
+  ack_to(fx, b + 13 * M);
+  check_eq("recovery over", 6 * M, c->cwnd());
 }
 
 void keepalive()

@@ -12,7 +12,7 @@ bool Ring::reserve(Stack::Impl& st, size_t need, size_t keep, size_t max)
     return true;
   if (need > max)
     return false;
-  size_t cap = cap_ ? cap_ : MIN_CAP / 2;
+  size_t cap = cap_ ? cap_ : MIN_CAP;
   while (cap < need)
     cap *= 2;                            // doubling: each byte is copied O(1) times
   if (cap > max)
@@ -35,13 +35,14 @@ bool Ring::reserve(Stack::Impl& st, size_t need, size_t keep, size_t max)
 
 size_t Ring::reachable(const Stack::Impl& st, size_t max) const
 {
+  // The same steps reserve() would take: MIN_CAP, doubling, capped at max.
   size_t room = st.mem_headroom();
-  size_t cap = cap_ ? cap_ : MIN_CAP / 2, best = cap_;
-  while (cap < max) {
-    cap = cap * 2 > max ? max : cap * 2;
-    if (cap - cap_ > room)
+  size_t best = cap_;
+  for (size_t cap = cap_ ? cap_ * 2 : MIN_CAP; best < max; cap *= 2) {
+    size_t c = cap > max ? max : cap;
+    if (c - cap_ > room)
       break;
-    best = cap;
+    best = c;
   }
   return best;
 }

@@ -7,7 +7,7 @@
 namespace ukbase::tcp {
 
 namespace {
-constexpr size_t MAX_SCOREBOARD = 32;
+constexpr size_t MAX_SCOREBOARD = 512;
 constexpr uint32_t MAX_CWND = 1u << 30;
 }  // namespace
 
@@ -72,11 +72,26 @@ void Connection::Impl::update_scoreboard(const Segment& s)
   }
 }
 
+size_t Connection::Impl::first_above(uint32_t seq) const
+{
+  // The scoreboard is ordered and disjoint: binary search for the first
+  // range that ends past `seq`.
+  size_t lo = 0, hi = sacked.size();
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (seq_le(sacked[mid].end, seq))
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
 uint32_t Connection::Impl::sacked_between(uint32_t a, uint32_t b) const
 {
   uint32_t n = 0;
-  for (const Range& r : sacked) {
-    uint32_t lo = seq_max(r.begin, a), hi = seq_min(r.end, b);
+  for (size_t i = first_above(a); i < sacked.size() && seq_lt(sacked[i].begin, b); i++) {
+    uint32_t lo = seq_max(sacked[i].begin, a), hi = seq_min(sacked[i].end, b);
     if (seq_lt(lo, hi))
       n += hi - lo;
   }
@@ -107,42 +122,73 @@ uint32_t Connection::Impl::pipe() const
   return p;
 }
 
-// The first unSACKed range at or above HighRxt (rule 1 of NextSeg() when
-// `lost_only`, rule 3 otherwise), at most one segment of it.
-bool Connection::Impl::next_hole(uint32_t& seq, uint32_t& len, bool lost_only) const
+// The first unSACKed range at or above `from` and below `limit`, one
+// segment of it at most; only holes below the highest SACKed byte count
+// (rule 1 of NextSeg() with the lost edge as limit, rule 3 with SND.MAX).
+bool Connection::Impl::next_hole(uint32_t from, uint32_t limit, uint32_t& seq, uint32_t& len) const
 {
-  uint32_t limit = lost_only ? lost_edge() : snd_max;
-  uint32_t s = seq_max(high_rxt, snd_una);
-  for (const Range& r : sacked) {
-    if (seq_le(r.end, s))
-      continue;
-    if (seq_le(r.begin, s)) {
-      s = r.end;
-      continue;
-    }
-    if (!seq_lt(s, limit))
-      return false;
-    uint32_t m = seg_max();
-    seq = s;
-    len = r.begin - s < m ? r.begin - s : m;
-    return true;
-  }
-  return false;
+  uint32_t s = seq_max(from, snd_una);
+  size_t i = first_above(s);
+  if (i < sacked.size() && seq_le(sacked[i].begin, s))
+    s = sacked[i++].end;
+  if (i >= sacked.size() || !seq_lt(s, limit))
+    return false;
+  uint32_t m = seg_max();
+  uint32_t room = seq_min(sacked[i].begin, limit) - s;
+  seq = s;
+  len = room < m ? room : m;
+  return true;
 }
 
 void Connection::Impl::rexmit(uint32_t seq, uint32_t len)
 {
   bool fin = wr_shut && seq + len == snd_end && seq_gt(snd_max, snd_end);
   send_data(seq, len, fin);
-  high_rxt = seq + len + (fin ? 1 : 0);
+  uint32_t end = seq + len + (fin ? 1 : 0);
+  high_rxt = seq_max(high_rxt, end);
+  rxt_log.emplace_back(end, st->now);
+}
+
+void Connection::Impl::reset_recovery_log()
+{
+  rxt_log.clear();
+  rxt_head = 0;
+  again_cur = again_end = snd_una;
+}
+
+// A retransmission still unacknowledged well over a round trip after it
+// was sent, while later ones were SACKed, was lost too: its hole goes
+// again (the idea of RACK, RFC 8985, for retransmissions only). Without
+// this, only the RTO would repair it.
+void Connection::Impl::check_lost_rexmits()
+{
+  while (rxt_head < rxt_log.size() && seq_le(rxt_log[rxt_head].first, snd_una))
+    rxt_head++;
+  if (rtt_valid) {
+    uint64_t srtt = c.srtt_ns_;
+    uint64_t slack = 4 * rttvar_ns > srtt / 4 ? 4 * rttvar_ns : srtt / 4;
+    uint64_t limit = srtt + slack + 1000000;
+    while (rxt_head < rxt_log.size() && st->now - rxt_log[rxt_head].second > limit) {
+      if (!seq_lt(again_cur, again_end))
+        again_cur = snd_una;
+      again_end = seq_max(again_end, rxt_log[rxt_head].first);
+      rxt_head++;
+    }
+  }
+  if (rxt_head > 64 && rxt_head * 2 > rxt_log.size()) {
+    rxt_log.erase(rxt_log.begin(), rxt_log.begin() + long(rxt_head));
+    rxt_head = 0;
+  }
 }
 
 void Connection::Impl::sack_output()
 {
   uint32_t smax = seg_max();
+  check_lost_rexmits();
+  uint32_t lost = lost_edge();
+  pipe_est = pipe();
   for (;;) {
-    uint32_t p = pipe();
-    if (p >= c.cwnd_ || c.cwnd_ - p < smax)
+    if (pipe_est >= c.cwnd_ || c.cwnd_ - pipe_est < smax)
       break;
     uint32_t seq, len;
     if (rexmit_una) {
@@ -150,22 +196,32 @@ void Connection::Impl::sack_output()
       if (!sacked_between(snd_una, snd_una + 1)) {
         uint32_t avail = seq_gt(snd_end, snd_una) ? snd_end - snd_una : 0;
         uint32_t n = avail < smax ? avail : smax;
-        uint32_t rx = high_rxt;
         rexmit(snd_una, n);
-        high_rxt = seq_max(rx, high_rxt);
+        pipe_est += n;
         continue;
       }
     }
-    if (next_hole(seq, len, true)) {
+    if (seq_lt(again_cur, again_end)) {   // retransmissions found lost
+      if (next_hole(again_cur, again_end, seq, len)) {
+        rexmit(seq, len);
+        again_cur = seq + len;
+        pipe_est += len;
+        continue;
+      }
+      again_cur = again_end;
+    }
+    if (next_hole(high_rxt, lost, seq, len)) {
       rexmit(seq, len);
+      pipe_est += len;
       continue;
     }
     uint32_t before = snd_max;
-    data_output(true);
+    data_output(true);                    // new data, pipe_est counting it
     if (snd_max != before)
       continue;
-    if (next_hole(seq, len, false)) {
+    if (next_hole(high_rxt, snd_max, seq, len)) {
       rexmit(seq, len);
+      pipe_est += len;
       continue;
     }
     break;
@@ -188,6 +244,7 @@ void Connection::Impl::enter_recovery()
   uint32_t avail = seq_gt(snd_end, snd_una) ? snd_end - snd_una : 0;
   uint32_t m = seg_max();
   high_rxt = snd_una;
+  reset_recovery_log();
   rexmit(snd_una, avail < m ? avail : m);
   c.cwnd_ = sack_ok ? ssthresh : ssthresh + 3 * mss;
 }
@@ -222,6 +279,7 @@ void Connection::Impl::new_ack(uint32_t acked, uint32_t flight_before)
   if (in_recovery) {
     if (seq_ge(snd_una, recover)) {      // everything up to "recover": done
       in_recovery = false;
+      reset_recovery_log();
       rexmit_una = false;
       dupacks = 0;
       abc_bytes = 0;

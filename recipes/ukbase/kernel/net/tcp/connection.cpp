@@ -29,6 +29,7 @@ const char* state_name(State s)
 Connection::Connection(Stack& stack) : stack_(stack), impl_(new Impl(*this, *stack.impl_))
 {
   Stack::Impl& st = *stack.impl_;
+  impl_->id = ++st.next_id;
   impl_->all_next = st.all;
   if (st.all)
     st.all->all_prev = impl_.get();
@@ -132,6 +133,8 @@ void Connection::Impl::trim_memory()
   sndq.release(*st);
   std::vector<Range>().swap(ooo);
   std::vector<Range>().swap(sacked);
+  std::vector<std::pair<uint32_t, uint64_t>>().swap(rxt_log);
+  rxt_head = 0;
   fin_ooo = false;
   if (!rcvq.size())
     rcvq.release(*st);

@@ -134,6 +134,7 @@ struct Connection::Impl {
   Connection& c;
   Stack::Impl* st;                // null once the stack is gone
   Impl* all_prev = nullptr;       // every TCB of the stack, for its destructor
+  uint64_t id = 0;                // creation order: ties between timers go by it
   Impl* all_next = nullptr;
 
   // -- sequence space (RFC 9293 3.3.1) --
@@ -190,6 +191,10 @@ struct Connection::Impl {
   uint64_t last_send_ns = 0;      // restart after idle (RFC 5681 4.1)
   std::vector<Range> sacked;      // the scoreboard: what the peer SACKed above snd_una
   uint32_t high_rxt = 0;          // retransmitted up to here in this recovery
+  std::vector<std::pair<uint32_t, uint64_t>> rxt_log;   // (end, when) of each retransmission
+  size_t rxt_head = 0;            // entries before this one are settled
+  uint32_t again_cur = 0, again_end = 0;  // holes here are retransmitted again
+  uint32_t pipe_est = 0;          // pipe, kept up to date while sending in recovery
 
   // -- round-trip time (RFC 6298) --
   bool rtt_valid = false;
@@ -275,7 +280,10 @@ struct Connection::Impl {
   uint32_t sacked_between(uint32_t a, uint32_t b) const;
   uint32_t lost_edge() const;
   uint32_t pipe() const;
-  bool next_hole(uint32_t& seq, uint32_t& len, bool lost_only) const;
+  bool next_hole(uint32_t from, uint32_t limit, uint32_t& seq, uint32_t& len) const;
+  void check_lost_rexmits();
+  void reset_recovery_log();
+  size_t first_above(uint32_t seq) const;
   void rexmit(uint32_t seq, uint32_t len);
   void sack_output();
   void rtt_sample(uint64_t r_ns);
@@ -343,7 +351,17 @@ struct Stack::Impl {
   std::set<uint64_t> reserved;
   std::unordered_map<uint16_t, uint32_t> port_use;   // connections per local port
   std::unordered_map<uint64_t, uint32_t> ep_use;     // ... per local (port, address)
-  std::set<std::pair<uint64_t, Connection::Impl*>> timers;
+  /// Timers by deadline, then by creation: the same inputs always run the
+  /// same way, whatever the addresses of the TCBs.
+  struct Timer_order {
+    bool operator()(const std::pair<uint64_t, Connection::Impl*>& a,
+                    const std::pair<uint64_t, Connection::Impl*>& b) const
+    {
+      return a.first != b.first ? a.first < b.first : a.second->id < b.second->id;
+    }
+  };
+  std::set<std::pair<uint64_t, Connection::Impl*>, Timer_order> timers;
+  uint64_t next_id = 0;
   std::vector<std::shared_ptr<Connection>> ready;    // connections with events
   std::vector<std::weak_ptr<Listener>> accept_ready; // one per established child
   std::vector<std::weak_ptr<Connection>> time_wait;  // oldest first, for recycling

@@ -259,11 +259,26 @@ void Connection::Impl::data_output(bool recovery)
     bool fin_due = wr_shut && seq_le(snd_nxt, snd_end);
     if (!avail && !fin_due)
       break;
+    bool rexmit = seq_lt(snd_nxt, snd_max);
+    uint32_t want = avail < smax ? avail : smax;
+    uint32_t used = recovery ? pipe_est : flight();
+    if (rexmit && !recovery && !sacked.empty()) {
+      // Going back after an RTO: what the peer SACKed needs no copy.
+      size_t i = first_above(snd_nxt);
+      if (i < sacked.size() && seq_le(sacked[i].begin, snd_nxt)) {
+        snd_nxt = sacked[i].end;
+        continue;
+      }
+      if (i < sacked.size() && sacked[i].begin - snd_nxt < want)
+        want = sacked[i].begin - snd_nxt;
+      used -= sacked_between(snd_una, snd_nxt);
+    }
     uint32_t right = snd_una + c.snd_wnd_;
     uint32_t win = seq_gt(right, snd_nxt) ? right - snd_nxt : 0;
-    uint32_t used = recovery ? pipe() : flight();
-    uint32_t cw = c.cwnd_ > used ? c.cwnd_ - used : 0;
-    uint32_t want = avail < smax ? avail : smax;
+    uint32_t allowed = c.cwnd_;
+    if (!recovery && !rexmit && dupacks && dupacks < 3)
+      allowed += dupacks * c.snd_mss_;    // limited transmit (RFC 3042)
+    uint32_t cw = allowed > used ? allowed - used : 0;
     uint32_t len = want < win ? want : win;
     len = len < cw ? len : cw;
     bool fin = fin_due && len == avail;
@@ -273,7 +288,6 @@ void Connection::Impl::data_output(bool recovery)
       window_blocked = win < want && win <= cw;
       break;
     }
-    bool rexmit = seq_lt(snd_nxt, snd_max);
     if (len < smax && !fin && !rexmit) {
       if (len < avail) {
         // Less than a segment fits: wait for more room (sender SWS
@@ -289,6 +303,8 @@ void Connection::Impl::data_output(bool recovery)
     }
     send_data(snd_nxt, len, fin);
     snd_nxt += len + (fin ? 1 : 0);
+    if (recovery)
+      pipe_est += len;
     arm_rto();
     if (fin)
       break;

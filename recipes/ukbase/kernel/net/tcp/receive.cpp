@@ -6,7 +6,7 @@
 namespace ukbase::tcp {
 
 namespace {
-constexpr size_t MAX_OOO = 32;           // holes tracked; more segments are dropped
+constexpr size_t MAX_OOO = 256;          // holes tracked; more segments are dropped
 }
 
 // How far past RCV.NXT the buffer could take data now: the buffer size
@@ -146,9 +146,9 @@ size_t Connection::Impl::sack_blocks(uint32_t out[][2], size_t max) const
 
 void Connection::Impl::after_read()
 {
-  if (!rcvq.size() && ooo.empty() && st->under_pressure())
-    rcvq.release(*st);
   State s = c.state_;
+  if (!rcvq.size() && ooo.empty() && (fin_rcvd || s == State::CLOSED || st->under_pressure()))
+    rcvq.release(*st);                    // nothing more will come, or memory is short
   if (s != State::ESTABLISHED && s != State::FIN_WAIT_1 && s != State::FIN_WAIT_2)
     return;                               // nothing more will arrive
   // A window update when the offered window has shrunk to less than half

@@ -127,8 +127,10 @@ void Connection::Impl::on_rto()
   rexmit_una = false;
   dupacks = 0;
   recover = snd_max;
-  sacked.clear();                         // the receiver may have reneged (RFC 2018 8)
+  if (backoff)
+    sacked.clear();                       // the receiver may have reneged (RFC 2018 8)
   high_rxt = snd_una;
+  reset_recovery_log();
   rtt_timing = false;
   backoff++;
   rto_ns = rto_ns * 2 < cfg.rto_max_ns ? rto_ns * 2 : cfg.rto_max_ns;
