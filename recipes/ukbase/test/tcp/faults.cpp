@@ -91,7 +91,9 @@ struct Flow : Handler {
     if (!c || closed)
       return;
     while (sent < to_send) {
-      size_t n = std::min(piece(), to_send - sent);
+      size_t n = std::min(std::min(piece(), to_send - sent), c->writable());
+      if (!n)
+        break;
       buf.resize(n);
       fill_pattern(buf.data(), n, out_id, sent);
       size_t w = c->write(buf.data(), n, rng() % 8 == 0);
