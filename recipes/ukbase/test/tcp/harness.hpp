@@ -229,6 +229,7 @@ void test_close();        // closes, TIME-WAIT, half-close
 void test_receive();      // out of order, SACK, trimming, windows, delayed ACK
 void test_send();         // Nagle, cork, persist, RTO, fast retransmit, RTT, keepalive
 void test_limits();       // backlogs, memory, TCBs, ports, ISNs, re-entrancy, ICMP
+void test_fuzz();         // random and malformed segments in every state
 void test_faults(int seeds, size_t bytes, bool quick);   // two engines over a lossy link
 void test_bulk(size_t bytes);                            // throughput without loss
 

@@ -6,6 +6,10 @@
 // -q prints failures and the summary only; --seeds/--bytes size the
 // fault-injection runs; --bulk N transfers N bytes each way without loss
 // and reports the throughput.
+//
+// tests/test_tcp_engine.py also builds these files (and the engine's) as
+// unity translation units: whatever a file keeps to itself goes in an
+// anonymous namespace under a name no other file uses.
 #include <cstdlib>
 #include <cstring>
 
@@ -47,6 +51,7 @@ int main(int argc, char** argv)
       {"receive", tt::test_receive},
       {"send", tt::test_send},
       {"limits", tt::test_limits},
+      {"fuzz", tt::test_fuzz},
       {"faults", [&] { tt::test_faults(seeds, bytes, quick); }},
       {"bulk", [&] { tt::test_bulk(bulk); }},
   };
