@@ -217,6 +217,30 @@ void delayed_ack()
   check_eq("readable", size_t(10), c->readable());
 }
 
+void timestamp_echo()
+{
+  // RFC 7323 4.3: a delayed ACK echoes the oldest unacknowledged
+  // segment's timestamp, so that the peer measures the whole delay.
+  Fixture fx;
+  Recorder rec;
+  fx.open_active(rec, 80, 1000, true, true, true);
+  uint32_t base = fx.peer_nxt;
+  Seg a = data_seg(fx, base, 0, 100);
+  a.tsval = fx.peer_ts + 1;
+  fx.send(a);
+  Seg b = data_seg(fx, base, 100, 100);
+  b.tsval = fx.peer_ts + 2;
+  fx.send(b);
+  fx.advance(40 * MS);
+  Seg ack = fx.take_one("one delayed ACK for both");
+  check_eq("it echoes the first segment's TSval", fx.peer_ts + 1, ack.tsecr);
+  Seg c = data_seg(fx, base, 200, 100);
+  c.tsval = fx.peer_ts + 3;
+  fx.send(c);
+  fx.advance(40 * MS);
+  check_eq("the next ACK echoes the next segment's", fx.peer_ts + 3, fx.take_one("ACK").tsecr);
+}
+
 void fin_out_of_order()
 {
   Fixture fx;
@@ -246,6 +270,7 @@ void test_receive()
   trimming();
   windows();
   delayed_ack();
+  timestamp_echo();
   fin_out_of_order();
 }
 

@@ -315,9 +315,9 @@ bool Connection::Impl::fast_path(const Segment& s)
              || !store(s.seq, s.data, s.len)) {
     return false;
   }
-  if (ts_ok) {
-    ts_recent = s.tsval;                  // SEG.SEQ == RCV.NXT: RFC 7323 4.3 holds
-    ts_recent_ns = st->now;
+  if (ts_ok && seq_le(s.seq, last_ack_sent)) {
+    ts_recent = s.tsval;                  // RFC 7323 4.3: the oldest unacknowledged
+    ts_recent_ns = st->now;               // segment's timestamp is the one echoed
   }
   snd_wl1 = s.seq;
   snd_wl2 = s.ack;

@@ -201,7 +201,7 @@ void Stack::icmp_error(uint8_t type, uint8_t code, uint32_t next_mtu, const uint
     c->snd_mss_ = uint16_t(mss);
     if (c->cwnd_ < mss)
       c->cwnd_ = mss;
-    if (t.synchronized() && t.snd_una != t.snd_max) {
+    if (t.synchronized() && t.snd_una != t.snd_max && !t.in_recovery) {
       t.snd_nxt = t.snd_una;
       t.rtt_timing = false;
       t.output();
