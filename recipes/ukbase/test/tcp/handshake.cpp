@@ -209,6 +209,17 @@ static void closed_port()
   fx.send(rst);
   check_eq("no answer to a RST", size_t(0), fx.take().size());
   check_eq("resets_sent", uint64_t(2), fx.stack->stats().resets_sent);
+  // Not for broadcast or multicast (RFC 1122 4.2.3.10).
+  int err;
+  Endpoint ep{0, 81};
+  auto l = fx.stack->listen(ep, 4, err);
+  std::vector<uint8_t> b = build(syn, PEER, 0x0A0000FF);
+  fx.stack->input(PEER, 0x0A0000FF, b.data(), b.size());
+  b = build(syn, 0xE0000001, LOCAL);
+  fx.stack->input(0xE0000001, LOCAL, b.data(), b.size());
+  check_eq("a SYN to a broadcast address or from a multicast one: ignored", size_t(0),
+           fx.take().size());
+  check_eq("no connection made", size_t(0), fx.stack->active_connections());
 }
 
 static void syn_sent_rst()

@@ -19,7 +19,7 @@ int main(int argc, char** argv)
 {
   std::string only;
   int seeds = 50;
-  size_t bytes = 2u << 20, bulk = 8u << 20;
+  size_t bytes = 2000000, bulk = 64u << 20;
   bool quick = false;
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];

@@ -115,6 +115,10 @@ void Stack::Impl::dispatch(uint32_t src, uint32_t dst, const uint8_t* hdr, const
     t.input(seg);
     return;
   }
+  // Nothing new starts, and no RST answers, for a segment to a broadcast
+  // or multicast address, or from one (RFC 1122 4.2.3.10).
+  if (!host().is_local(dst) || !src || src == 0xFFFFFFFFu || (src >> 28) == 14)
+    return;
   if (Listener* l = find_listener(dport, dst)) {
     if (seg.flags & RST)
       return;                             // RFC 9293 3.10.7.2: ignored
