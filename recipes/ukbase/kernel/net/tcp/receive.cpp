@@ -154,7 +154,11 @@ void Connection::Impl::after_read()
   // A window update when the offered window has shrunk to less than half
   // the buffer (or two segments) and reading made a worthwhile step of
   // room; otherwise the next ACK carries the news.
+  // The room is what the field can say: an update that could not move
+  // the edge would only look like a duplicate ACK to the sender.
   uint32_t space = rcv_space();
+  uint32_t max = uint32_t(65535) << rcv_wscale;
+  space = space < max ? space : max;
   uint32_t cur = seq_gt(rcv_adv, rcv_nxt) ? rcv_adv - rcv_nxt : 0;
   uint32_t buf = rcvbuf();
   uint32_t step = buf / 2 < adv_mss ? buf / 2 : adv_mss;
