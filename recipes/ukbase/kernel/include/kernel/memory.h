@@ -33,15 +33,22 @@ void* kernel_pages(size_t bytes);
 size_t memory_heap_bytes(void);
 size_t memory_used_bytes(void);
 
-/* Small helpers that never touch SIMD registers. */
+/* Small helpers that never touch SIMD registers. Eight bytes at a time,
+ * then the rest: under QEMU's TCG a `rep stosb`/`rep movsb` runs one byte
+ * per step, about seven times slower than the quadword forms (zeroing
+ * pages for mmap is where it shows). */
 static inline void mem_zero(void* p, size_t n)
 {
-  __asm__ volatile("rep stosb" : "+D"(p), "+c"(n) : "a"(0) : "memory");
+  size_t q = n >> 3, r = n & 7;
+  __asm__ volatile("rep stosq" : "+D"(p), "+c"(q) : "a"(0) : "memory");
+  __asm__ volatile("rep stosb" : "+D"(p), "+c"(r) : "a"(0) : "memory");
 }
 
 static inline void mem_copy(void* dst, const void* src, size_t n)
 {
-  __asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+  size_t q = n >> 3, r = n & 7;
+  __asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(q) : : "memory");
+  __asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(r) : : "memory");
 }
 
 KERNEL_END_DECLS
