@@ -27,6 +27,8 @@ import sys
 import threading
 import time
 
+from devices import free_udp_port
+
 GUEST_IP, HOST_IP = "10.77.0.2", "10.77.0.1"
 GUEST_MAC = "52:54:00:77:00:02"
 CONFIG = ('{"net": [{"iface": 0, "config": "static", "address": "%s", '
@@ -153,14 +155,6 @@ class Relay(threading.Thread):
                 else:
                     frame = os.read(self.tap, 65536)
                     self.to_guest.pass_frame(frame)
-
-
-def free_udp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 # ---------------------------------------------------------------------------
@@ -349,7 +343,7 @@ def run(r, kernel):
                 "neither root nor unprivileged user namespaces are available")
         return
     print("tcp on pc-qboot: through a faulty link to Linux's TCP (a tap in a namespace of its own)")
-    proc = subprocess.Popen(prefix + [sys.executable, os.path.abspath(__file__), kernel],
+    proc = subprocess.Popen(prefix + [sys.executable, "-B", os.path.abspath(__file__), kernel],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     for line in proc.stdout:
         line = line.rstrip("\n")

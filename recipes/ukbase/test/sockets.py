@@ -9,7 +9,7 @@ import struct
 import threading
 
 import faults
-from devices import QBOOT, Guest, embed
+from devices import QBOOT, Guest, embed, free_udp_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -126,14 +126,6 @@ def run_dhcp_tests(r, built, check_run):
         r"\[dhcp\] main runs once the network is configured"], "dhcp-with-fallback",
         extra=["-netdev", "socket,id=n0,udp=127.0.0.1:9,localaddr=127.0.0.1:%d" % free_udp_port(),
                "-device", "virtio-net-pci,netdev=n0"])
-
-
-def free_udp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def run(r, built, check_run):

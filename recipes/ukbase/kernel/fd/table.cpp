@@ -63,34 +63,12 @@ long File::write(const void*, size_t) { return -EINVAL; }
 
 long File::readv(const struct iovec* iov, int cnt)
 {
-  long total = 0;
-  for (int i = 0; i < cnt; i++) {
-    if (!iov[i].iov_len)
-      continue;
-    long n = read(iov[i].iov_base, iov[i].iov_len);
-    if (n < 0)
-      return total ? total : n;
-    total += n;
-    if (static_cast<size_t>(n) < iov[i].iov_len)
-      break;
-  }
-  return total;
+  return each_iovec(iov, cnt, [this](void* b, size_t n, long) { return read(b, n); });
 }
 
 long File::writev(const struct iovec* iov, int cnt)
 {
-  long total = 0;
-  for (int i = 0; i < cnt; i++) {
-    if (!iov[i].iov_len)
-      continue;
-    long n = write(iov[i].iov_base, iov[i].iov_len);
-    if (n < 0)
-      return total ? total : n;
-    total += n;
-    if (static_cast<size_t>(n) < iov[i].iov_len)
-      break;
-  }
-  return total;
+  return each_iovec(iov, cnt, [this](void* b, size_t n, long) { return write(b, n); });
 }
 
 long File::pread(void*, size_t, uint64_t) { return -ESPIPE; }
@@ -230,24 +208,12 @@ bool* cloexec_of(int fd)
   return &t[static_cast<size_t>(fd)].cloexec;
 }
 
-// Run a call, turning C++ exceptions (std::bad_alloc) into -ENOMEM.
-template <class F>
-long guarded(F f)
-{
-  try {
-    return f();
-  } catch (...) {
-    return -ENOMEM;
-  }
-}
-
 }  // namespace
 }  // namespace ukbase::fd
 
 // ---- system calls ---------------------------------------------------------------
 
 using namespace ukbase;
-using fd::guarded;
 
 extern "C" {
 

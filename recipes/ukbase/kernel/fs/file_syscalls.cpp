@@ -135,17 +135,9 @@ long read_at(Vfs_file* f, void* buf, uint64_t len, uint64_t off)
 
 long readv_at(Vfs_file* f, const struct iovec* iov, int cnt, uint64_t off, bool advance)
 {
-  long total = 0;
-  for (int i = 0; i < cnt; i++) {
-    if (!iov[i].iov_len)
-      continue;
-    long n = read_at(f, iov[i].iov_base, iov[i].iov_len, off + total);
-    if (n < 0)
-      return total ? total : n;
-    total += n;
-    if (static_cast<size_t>(n) < iov[i].iov_len)
-      break;
-  }
+  long total = fd::each_iovec(iov, cnt, [&](void* b, size_t n, long done) {
+    return read_at(f, b, n, off + static_cast<uint64_t>(done));
+  });
   if (advance)
     f->pos += total;
   return total;
@@ -209,17 +201,6 @@ long Vfs_file::ioctl(unsigned long req, uint64_t arg)
     return -EFAULT;
   *reinterpret_cast<int*>(arg) = pos < node.size ? static_cast<int>(node.size - pos) : 0;
   return 0;
-}
-
-// Run a call, turning C++ exceptions (std::bad_alloc) into -ENOMEM.
-template <class F>
-long guarded(F f)
-{
-  try {
-    return f();
-  } catch (...) {
-    return -ENOMEM;
-  }
 }
 
 // The statx of what fstat() says (descriptors that are not VFS files).

@@ -150,16 +150,6 @@ Socket* socket_of(int n, long& err)
   return s;
 }
 
-template <class F>
-long guarded(F f)
-{
-  try {
-    return f();
-  } catch (...) {
-    return -ENOMEM;
-  }
-}
-
 uint64_t timeval_ns(const void* val, uint32_t len, long& err)
 {
   struct timeval tv;
@@ -230,6 +220,22 @@ long common_getopt(Socket& s, int name, void* val, uint32_t* len)
   case SO_SNDTIMEO: return put_timeval(val, len, s.sndtimeo_ns);
   default: return -ENOPROTOOPT;
   }
+}
+
+// getsockname and getpeername: `which` end of the socket.
+long socket_name(int n, void* addr, uint32_t* len, long (Socket::*which)(Inet_addr&))
+{
+  long err;
+  Socket* s = socket_of(n, err);
+  if (!s)
+    return err;
+  if (!addr || !len)
+    return -EFAULT;
+  Inet_addr a;
+  if (long r = (s->*which)(a))
+    return r;
+  to_sockaddr(a, addr, len);
+  return 0;
 }
 
 long do_sendmsg(int n, const struct msghdr* m, int flags)
@@ -490,32 +496,12 @@ long sys_getsockopt(int n, int level, int name, void* val, uint32_t* len)
 
 long sys_getsockname(int n, void* addr, uint32_t* len)
 {
-  long err;
-  Socket* s = socket_of(n, err);
-  if (!s)
-    return err;
-  if (!addr || !len)
-    return -EFAULT;
-  Inet_addr a;
-  if (long r = s->local(a))
-    return r;
-  to_sockaddr(a, addr, len);
-  return 0;
+  return socket_name(n, addr, len, &Socket::local);
 }
 
 long sys_getpeername(int n, void* addr, uint32_t* len)
 {
-  long err;
-  Socket* s = socket_of(n, err);
-  if (!s)
-    return err;
-  if (!addr || !len)
-    return -EFAULT;
-  Inet_addr a;
-  if (long r = s->peer(a))
-    return r;
-  to_sockaddr(a, addr, len);
-  return 0;
+  return socket_name(n, addr, len, &Socket::peer);
 }
 
 }  // extern "C"

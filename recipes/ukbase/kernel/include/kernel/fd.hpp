@@ -12,9 +12,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <sys/uio.h>
 #include <vector>
 
-struct iovec;
 struct stat;
 
 namespace ukbase::fd {
@@ -89,9 +89,42 @@ int close(int fd);
 /// table starts with descriptors 0, 1 and 2 on them.
 std::shared_ptr<File> console(bool output);
 
+/// What readv/writev/preadv do element by element: `one(base, len, done)`
+/// (done: the bytes moved so far) for each non-empty element, stopping at
+/// the first short or failed transfer; the total, or the first error when
+/// nothing moved.
+template <class One>
+long each_iovec(const struct iovec* iov, int cnt, One one)
+{
+  long total = 0;
+  for (int i = 0; i < cnt; i++) {
+    if (!iov[i].iov_len)
+      continue;
+    long n = one(iov[i].iov_base, iov[i].iov_len, total);
+    if (n < 0)
+      return total ? total : n;
+    total += n;
+    if (static_cast<size_t>(n) < iov[i].iov_len)
+      break;
+  }
+  return total;
+}
+
 }  // namespace ukbase::fd
 
 namespace ukbase {
+
+/// Run a system call's body, turning C++ exceptions (std::bad_alloc) into
+/// -ENOMEM: nothing may throw across the system-call boundary.
+template <class F>
+long guarded(F f)
+{
+  try {
+    return f();
+  } catch (...) {
+    return -12;                  // ENOMEM
+  }
+}
 
 /// Run the event loop (device events, timers) until done() is true or
 /// the monotonic clock reaches deadline_ns (0: no deadline); true if
