@@ -59,7 +59,7 @@ def test_invalid_json_names_line_and_column(tmp_path):
 
 
 def test_a_refused_forwarded_port_is_named():
-    watch = SerialWatch({}, (), {80: "services/web/service.toml: vm.net[0].forward[0]"})
+    watch = SerialWatch({}, forwards={80: "services/web/service.toml: vm.net[0].forward[0]"})
     watch.feed("     [ TCP ] eth0: connection to port 81 refused: nothing listens there")
     assert watch.warnings == []                       # 81 is not forwarded
     watch.feed("     [ TCP ] eth0: connection to port 80 refused: nothing listens there")

@@ -37,6 +37,10 @@ cmdline = "a b"
 expect = ["Hello", "status 0"]
 exit_status = 0
 timeout = 12.5
+success = "SUCCESS"
+count = { 'Service::start\(\)' = 1, "[0-9] passed" = 2 }
+fail = [" : Invalid -1"]
+panic = "expected"
 """
 
 FILES = {"src/main.cpp": "int main(){}\n", "src/util.c": "int x;\n", "include/echo.h": "\n"}
@@ -53,6 +57,9 @@ def test_a_full_descriptor_resolves(project):
     assert s.build.requires == ("checksum/1.0.0",)
     assert (s.vm.memory, s.vm.cpus, s.vm.accel, s.vm.cmdline) == (64, 2, "tcg", "a b")
     assert s.test.expect == ("Hello", "status 0") and s.test.timeout == 12.5
+    assert s.test.success == "SUCCESS" and s.test.fail == (" : Invalid -1",)
+    assert s.test.count == (("Service::start\\(\\)", 1), ("[0-9] passed", 2))
+    assert s.test.panic == "expected"
     assert s.recipe is None
 
 
@@ -65,6 +72,7 @@ def test_defaults_are_filled_in(project):
     assert (s.build.std, s.build.build_type) == ("c++17", "Release")
     assert (s.vm.memory, s.vm.cpus, s.vm.accel, s.vm.boot) == (128, 1, "auto", "kernel")
     assert (s.test.exit_status, s.test.timeout) == (0, 30.0)
+    assert (s.test.success, s.test.count, s.test.fail, s.test.panic) == (None, (), (), "fail")
 
 
 def test_a_service_recipe_is_found(project):
@@ -98,6 +106,12 @@ def error_of(project, toml, files=None, folder="svc"):
     ("[vm]\ncpus = true\n", "vm.cpus", "expected an integer, found True (a boolean)"),
     ("[test]\ntimeout = 0\n", "test.timeout", "expected a value more than 0"),
     ("[test]\nexpect = ['(']\n", "test.expect[0]", "expected a regular expression"),
+    ("[test]\nsuccess = 'a['\n", "test.success", "expected a regular expression"),
+    ("[test]\nfail = ['ok', '*']\n", "test.fail[1]", "expected a regular expression"),
+    ("[test]\ncount = { 'a.b(' = 1 }\n", "test.count.'a.b('", "expected a regular expression"),
+    ("[test]\ncount = { x = -1 }\n", "test.count.x", "expected a value at least 0, found -1"),
+    ("[test]\ncount = { x = '2' }\n", "test.count.x", "expected an integer, found '2'"),
+    ("[test]\npanic = 'ok'\n", "test.panic", "expected one of 'fail', 'expected', found 'ok'"),
     ("[test]\nclient = 'client.py'\n", "test.client", "expected an existing file, found nothing at 'client.py'"),
     ("[test]\nclient = '../client.py'\n", "test.client", "leaves the service folder"),
     ("[test]\nclient = ''\n", "test.client", "expected"),

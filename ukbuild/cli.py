@@ -75,8 +75,8 @@ def run_test(root: Path, service: Service, echo=None) -> tuple[int, str]:
     forwards = {fwd.guest_port: f"{display_path(service.descriptor)}: vm.net[{i}].forward[{j}]"
                 for i, net in enumerate(service.vm.nets)
                 for j, fwd in enumerate(net.forward) if fwd.proto == "tcp"}
-    outcome = harness.test(run_sh, rules, service.test.expect, service.test.exit_status,
-                           service.test.timeout, echo=echo, client=client, forwards=forwards)
+    outcome = harness.test(run_sh, rules, service.test, echo=echo, client=client,
+                           forwards=forwards)
     return outcome.status, outcome.message
 
 

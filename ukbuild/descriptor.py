@@ -29,6 +29,7 @@ from .model import (
     SOURCE_SUFFIXES,
     BuildSpec,
     Disk,
+    Module,
     Net,
     PlatformSpec,
     Project,
@@ -48,6 +49,7 @@ def _tomllib():
 
 DESCRIPTOR = "service.toml"
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
+BARE_KEY_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 DEFAULT_SOURCES = ("*.cpp", "*.cc", "*.cxx", "*.c", "src/**/*.cpp", "src/**/*.cc", "src/**/*.c")
 
 # Keys of the schema this version of ukbuild does not build yet. They are
@@ -64,7 +66,10 @@ def key_path(parts) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
-            text += ("." if text else "") + str(part)
+            part = str(part)
+            if not BARE_KEY_RE.match(part):  # as TOML spells such a key
+                part = "'" + part + "'" if "'" not in part else json.dumps(part)
+            text += ("." if text else "") + part
     return text
 
 
@@ -447,7 +452,11 @@ def resolve_service(folder: Path, descriptor: Path, data: dict,
         cmdline=v.get("cmdline", ""),
         nets=tuple(_net(res, name, i, n) for i, n in enumerate(v.get("net", ()))),
         disks=tuple(_disk(res, i, d) for i, d in enumerate(v.get("disk", ()))),
+        modules=tuple(Module(res.existing(["vm", "module", i, "path"], m["path"], "file"),
+                             m.get("args", "")) for i, m in enumerate(v.get("module", ()))),
     )
+    if vm.modules and vm.boot != "kernel":
+        raise res.error(["vm", "module"], "multiboot modules need boot = 'kernel'")
     seen_disks: set[str] = set()
     for i, disk in enumerate(vm.disks):
         if disk.name in seen_disks:
@@ -463,12 +472,20 @@ def resolve_service(folder: Path, descriptor: Path, data: dict,
         exit_status=int(t.get("exit_status", 0)),
         timeout=float(t.get("timeout", 30)),
         client=res.existing(["test", "client"], t["client"], "file") if "client" in t else None,
+        success=t.get("success"),
+        count=tuple((pattern, int(n)) for pattern, n in t.get("count", {}).items()),
+        fail=tuple(t.get("fail", ())),
+        panic=t.get("panic", "fail"),
     )
-    for i, pattern in enumerate(test.expect):
+    patterns = [(["test", "expect", i], p) for i, p in enumerate(test.expect)]
+    patterns += [(["test", "fail", i], p) for i, p in enumerate(test.fail)]
+    patterns += [(["test", "count", p], p) for p, _ in test.count]
+    patterns += [(["test", "success"], test.success)] if test.success else []
+    for keys, pattern in patterns:
         try:
             re.compile(pattern)
         except re.error as err:
-            raise res.error(["test", "expect", i], f"expected a regular expression: {err}") from None
+            raise res.error(keys, f"expected a regular expression: {err}") from None
 
     recipe = folder / "conanfile.py"
     return Service(

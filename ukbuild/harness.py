@@ -11,91 +11,22 @@ from __future__ import annotations
 
 import os
 import queue
-import re
 import signal
 import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import trace
+from .checks import (  # noqa: F401  (the statuses are the harness's too)
+    BOOT_FAILED, DEFAULT_SERIAL, EXPECT_FAILED, MEANING, PANIC, PARSE_ERROR, PASS, TIMEOUT,
+    SerialWatch, verdict)
+from .model import TestSpec
 
-PASS, TIMEOUT, PANIC, EXPECT_FAILED, BOOT_FAILED, PARSE_ERROR = 0, 66, 67, 68, 72, 73
-MEANING = {
-    PASS: "passed",
-    TIMEOUT: "timed out",
-    PANIC: "the service panicked",
-    EXPECT_FAILED: "an expectation failed",
-    BOOT_FAILED: "the boot failed",
-    PARSE_ERROR: "the descriptor is invalid",
-}
-
-DEFAULT_SERIAL = {
-    "running": r" \+--> Running \[ (?P<name>.*) \]",
-    "returned": r"\[ main \] returned with status (?P<status>-?\d+)",
-    "exited": r"Service exited with status (?P<status>-?\d+)",
-    "stopping": r"\[ Kernel \] Stopping service",
-    "poweroff": r"\[ Kernel \] Powering off",
-    "panic": r"PANIC",
-    "refused": r"connection to port (?P<port>\d+) refused",
-}
-PANIC_GRACE = 5.0  # seconds a panicking guest gets to print and power off
-
-
-@dataclass
-class SerialWatch:
-    """What the serial lines of one boot said, line by line."""
-
-    rules: dict
-    expect: tuple[str, ...] = ()
-    forwards: dict = field(default_factory=dict)   # guest TCP port -> what forwards to it
-    matched: int = 0
-    running: bool = False
-    status: int | None = None
-    poweroff: bool = False
-    panic: str | None = None
-    lines: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    def __post_init__(self):
-        merged = {**DEFAULT_SERIAL, **self.rules}
-        self.patterns = {k: re.compile(v) for k, v in merged.items()}
-        self.expect_re = [re.compile(e) for e in self.expect]
-
-    def feed(self, line: str) -> None:
-        self.lines.append(line)
-        pos = 0
-        while self.matched < len(self.expect_re):
-            m = self.expect_re[self.matched].search(line, pos)
-            if not m:
-                break
-            self.matched += 1
-            pos = max(m.end(), pos + 1) if m.end() == m.start() else m.end()
-        p = self.patterns
-        if p["running"].search(line):
-            self.running = True
-        for key in ("returned", "exited"):
-            m = p[key].search(line)
-            if m:
-                self.status = int(m.group("status"))
-        if p["poweroff"].search(line):
-            self.poweroff = True
-        if self.panic is None and p["panic"].search(line):
-            self.panic = line.strip()
-        m = p["refused"].search(line)
-        if m and "port" in m.groupdict() and int(m.group("port")) in self.forwards:
-            port = int(m.group("port"))
-            self.warnings.append(f"{self.forwards[port]}: the guest refused a connection to its "
-                                 f"port {port}: nothing listens there")
-
-    @property
-    def all_matched(self) -> bool:
-        return self.matched == len(self.expect_re)
-
-    def pending(self) -> str:
-        return self.expect[self.matched] if not self.all_matched else ""
+PANIC_GRACE = 5.0   # seconds a panicking guest gets to print and power off
+STATUS_GRACE = 2.0  # seconds a guest that reported its status gets to power off
 
 
 @dataclass
@@ -195,34 +126,16 @@ def _show_tagged(echo, tag: bytes, raw: bytes | None) -> None:
         echo(f"[{tag.decode()}] " + raw.decode("utf-8", errors="replace").rstrip())
 
 
-def verdict(watch: SerialWatch, qemu_status: int | None, stderr: str,
-            expected_status: int) -> tuple[int, str]:
-    """The vmrunner status and a one-line reason, once QEMU has exited."""
-    if watch.panic is not None:
-        return PANIC, f"the service panicked: {watch.panic}"
-    if not watch.running and not watch.lines:
-        reason = stderr.strip().splitlines()[-1] if stderr.strip() else "no serial output"
-        return BOOT_FAILED, f"QEMU exited with status {qemu_status} before the service started: {reason}"
-    if not watch.running:
-        return BOOT_FAILED, "the kernel never reported ' +--> Running [ ... ]'"
-    if not watch.all_matched:
-        return EXPECT_FAILED, (f"expected {watch.pending()!r} on serial, not seen "
-                               f"(after {watch.matched} of {len(watch.expect)} expectations)")
-    if watch.status is None and not watch.poweroff:
-        return PANIC, "the guest stopped without powering off (a CPU reset, such as a triple fault)"
-    status = watch.status if watch.status is not None else 0
-    if status != expected_status:
-        return EXPECT_FAILED, f"the service reported status {status}, expected {expected_status}"
-    return PASS, f"the service reported status {status}"
-
-
-def test(run_sh: Path, rules: dict, expect, exit_status: int, timeout: float,
-         echo=None, client: Client | None = None, forwards: dict | None = None) -> Outcome:
-    """Boot headless, check the serial output (and the client's status,
-    if there is one); vmrunner's status. ``forwards`` names the port
-    forward behind each guest TCP port, so that a connection the guest
-    refuses on one is reported against the descriptor."""
-    watch = SerialWatch(rules, tuple(expect), dict(forwards or {}))
+def test(run_sh: Path, rules: dict, spec: TestSpec, echo=None, client: Client | None = None,
+         forwards: dict | None = None) -> Outcome:
+    """Boot headless, check the serial output against ``spec`` ([test]) and
+    the client's status, if there is one; vmrunner's status. The boot ends
+    when QEMU exits, when a line decides the test (``success``, ``fail``,
+    the counts) or at the timeout. ``forwards`` names the port forward
+    behind each guest TCP port, so that a connection the guest refuses on
+    one is reported against the descriptor."""
+    watch = SerialWatch(rules, spec, dict(forwards or {}))
+    timeout = spec.timeout
     try:
         proc = _spawn(run_sh, [], subprocess.DEVNULL)
     except OSError as err:
@@ -237,10 +150,14 @@ def test(run_sh: Path, rules: dict, expect, exit_status: int, timeout: float,
     try:
         while True:
             now = time.monotonic()
+            if watch.failure is not None or watch.done:
+                break  # decided: no need to wait for the guest
             if watch.panic is not None:
                 deadline = min(deadline, now + PANIC_GRACE)
+            elif watch.status is not None:
+                deadline = min(deadline, now + STATUS_GRACE)
             if now >= deadline:
-                timed_out = watch.panic is None
+                timed_out = watch.panic is None and watch.status is None
                 break
             if client and client.failed():
                 break  # no need to wait for the service: the test has failed
@@ -262,7 +179,8 @@ def test(run_sh: Path, rules: dict, expect, exit_status: int, timeout: float,
                 echo(f"[ukbuild] {watch.warnings[-1]}")
             if client and watch.running and not client.started:
                 client.start(lines)
-        if not timed_out and watch.panic is None and not (client and client.failed()):
+        decided = watch.failure is not None or watch.done
+        if not (timed_out or decided) and watch.panic is None and not (client and client.failed()):
             try:
                 proc.wait(timeout=10)  # the serial port closed: QEMU is exiting
             except subprocess.TimeoutExpired:
@@ -279,13 +197,12 @@ def test(run_sh: Path, rules: dict, expect, exit_status: int, timeout: float,
     err_reader.join(timeout=5)
     stderr = b"".join(errors).decode("utf-8", errors="replace")
     if timed_out:
-        what = (f"waiting for {watch.pending()!r}" if not watch.all_matched
-                else "the service did not power off")
+        what = watch.awaited() or "the service did not power off"
         return Outcome(TIMEOUT, _with_warnings(f"timed out after {timeout:g} s, {what}", watch),
                        watch.lines)
-    if client and client.error and watch.panic is None:
+    if client and client.error and watch.panic is None and watch.failure is None:
         return Outcome(EXPECT_FAILED, _with_warnings(client.error, watch), watch.lines)
-    status, message = verdict(watch, proc.returncode, stderr, exit_status)
+    status, message = verdict(watch, proc.returncode, stderr)
     return Outcome(status, message if status == PASS else _with_warnings(message, watch), watch.lines)
 
 

@@ -92,6 +92,14 @@ class Disk:
 
 
 @dataclass(frozen=True)
+class Module:
+    """One [[vm.module]]: a file handed to the kernel as a multiboot module."""
+
+    path: Path
+    args: str = ""
+
+
+@dataclass(frozen=True)
 class VmSpec:
     """[vm]: the virtual machine the service runs in."""
 
@@ -102,16 +110,22 @@ class VmSpec:
     cmdline: str = ""
     nets: tuple[Net, ...] = ()
     disks: tuple[Disk, ...] = ()
+    modules: tuple[Module, ...] = ()
 
 
 @dataclass(frozen=True)
 class TestSpec:
-    """[test]: what a headless boot must show."""
+    """[test]: what a headless boot must show (regular expressions, searched
+    in each serial line), judged by vmrunner's rules (ukbuild.checks)."""
 
-    expect: tuple[str, ...] = ()
+    expect: tuple[str, ...] = ()       # in this order
     exit_status: int = 0
     timeout: float = 30.0
     client: Path | None = None  # run on the host once the service is running
+    success: str | None = None         # passes, and ends the boot, once the expect lines came
+    count: tuple[tuple[str, int], ...] = ()   # (pattern, exactly how many lines)
+    fail: tuple[str, ...] = ()         # a matching line fails the test at once
+    panic: str = "fail"                # fail | expected
 
 
 @dataclass(frozen=True)

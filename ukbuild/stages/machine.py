@@ -51,16 +51,40 @@ def domain_context(service: Service, build_dir: Path, kernel: Path, kvm: bool) -
             "boot_image": boot, "disks": disks}
 
 
-def vmrunner_config(service: Service, kernel_name: str) -> dict:
-    """vm.json, in the format of IncludeOS's vmrunner (paths relative to it)."""
-    image = boot_image(service)[0] if service.vm.boot == "disk" else kernel_name
+VMRUNNER_FORMATS = ("raw", "qcow2", "vdi")  # the drive formats vmrunner's schema allows
+
+
+def vmrunner_config(service: Service, kernel_name: str, build_dir: Path | None = None) -> dict:
+    """vm.json, in the format of IncludeOS's vmrunner (files relative to the
+    build folder, where vm.json is; modules too when ``build_dir`` is given).
+    What it cannot express is left out: see ``vmrunner_omissions``."""
+    vm = service.vm
+    if vm.boot == "disk":  # vmrunner boots an image as a raw IDE disk: raw if there is one
+        image = f"{service.name}.raw" if "raw" in service.image_formats else boot_image(service)[0]
+    else:
+        image = kernel_name
     config = {"description": service.description, "image": image,
-              "mem": service.vm.memory, "smp": service.vm.cpus}
-    if service.vm.disks:
-        config["drives"] = [{"file": disk_file(service, d), "type": d.interface,
-                             "format": d.format, "media": "disk", "name": d.name}
-                            for d in service.vm.disks]
-    if service.vm.nets:
-        config["net"] = [{"device": "virtio", "backend": n.mode, "name": f"net{i}"}
-                         for i, n in enumerate(service.vm.nets)]
+              "mem": vm.memory, "smp": vm.cpus}
+    if vm.cmdline:
+        config["cmdline"] = vm.cmdline
+    drives = [{"file": disk_file(service, d), "type": d.interface, "format": d.format,
+               "media": "disk", "name": d.name}
+              for d in vm.disks if d.format in VMRUNNER_FORMATS]
+    if drives:
+        config["drives"] = drives
+    if vm.modules:
+        config["modules"] = [
+            {"path": os.path.relpath(m.path, build_dir) if build_dir else str(m.path),
+             **({"args": m.args} if m.args else {})} for m in vm.modules]
+    if vm.nets:
+        config["net"] = [{"device": "virtio", "backend": n.mode, "name": f"net{i}", "mac": n.mac,
+                          **({"bridge": n.bridge} if n.mode == "bridge" else {})}
+                         for i, n in enumerate(vm.nets)]
     return config
+
+
+def vmrunner_omissions(service: Service) -> list[str]:
+    """One line for each part of the service that vm.json cannot express."""
+    return [f"vm.disk[{i}].format: {d.format!r} cannot be written to vm.json (vmrunner takes "
+            f"{', '.join(VMRUNNER_FORMATS)}): the disk {d.name!r} is left out of it"
+            for i, d in enumerate(service.vm.disks) if d.format not in VMRUNNER_FORMATS]

@@ -14,7 +14,9 @@ relative to the service's build folder.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..model import Disk, Service
 from ..platform import Platform
@@ -118,8 +120,20 @@ def _net_args(service: Service) -> list[str]:
     return args
 
 
-def launch(service: Service, platform: Platform, kernel: str, arch: str = "x86_64") -> Launch:
-    """QEMU's arguments for ``service``; ``kernel`` is relative to the build folder."""
+def module_arg(service: Service, build_dir: Path | None) -> str:
+    """``-initrd`` for [[vm.module]]: "file args,file args" (a comma in a
+    path or in arguments is doubled, as QEMU's multiboot loader reads it)."""
+    words = []
+    for module in service.vm.modules:
+        path = os.path.relpath(module.path, build_dir) if build_dir else str(module.path)
+        words.append(" ".join(w for w in (path, module.args) if w).replace(",", ",,"))
+    return ",".join(words)
+
+
+def launch(service: Service, platform: Platform, kernel: str, arch: str = "x86_64",
+           build_dir: Path | None = None) -> Launch:
+    """QEMU's arguments for ``service``; ``kernel`` is relative to the build
+    folder, as are the modules' files when ``build_dir`` is given."""
     machine = choose_machine(service, platform)
     args = [*MACHINE_ARGS[machine],
             "-m", str(service.vm.memory), "-smp", str(service.vm.cpus),
@@ -133,6 +147,8 @@ def launch(service: Service, platform: Platform, kernel: str, arch: str = "x86_6
         args += ["-kernel", kernel]
         if service.vm.cmdline:
             args += ["-append", service.vm.cmdline]
+        if service.vm.modules:
+            args += ["-initrd", module_arg(service, build_dir)]
     disks, persistent = _disk_args(service)
     args += disks + _net_args(service)
     return Launch(
