@@ -4,6 +4,7 @@
     python -m ukbuild run S      boot S with its serial port on this terminal
     python -m ukbuild debug S    boot S paused, with a gdb stub; print how to attach
     python -m ukbuild check      validate every services/*/service.toml
+    python -m ukbuild import P   write P/service.toml from the IncludeOS service in folder P
 
 Run at the project root (or give ``--root``). The service must have been
 built (``doit build:S``).
@@ -124,6 +125,22 @@ def commands(root: Path, project) -> dict:
     return out
 
 
+def import_folder(folder: Path, force: bool) -> int:
+    """``import``: one line naming what was written, one per thing not translated."""
+    from .importer import import_service
+
+    try:
+        target, imported = import_service(folder, force)
+    except UkbuildError as err:
+        print(err, file=sys.stderr)
+        return err.status
+    print(f"{display_path(target)}: written from {', '.join(imported.read)} "
+          f"(service {imported.service['name']!r})")
+    for line in imported.shown_notes():
+        print(line)
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ukbuild", description=__doc__.split("\n")[0])
     parser.add_argument("--root", default=".", help="the project folder (default: .)")
@@ -134,10 +151,16 @@ def main(argv=None) -> int:
         p = sub.add_parser(name, help=help_text)
         p.add_argument("service")
     sub.add_parser("check", help="validate every service descriptor")
+    p = sub.add_parser("import", help="write service.toml for an IncludeOS service folder "
+                       "(CMakeLists.txt, vm.json, test.py)")
+    p.add_argument("path", help="the service folder")
+    p.add_argument("--force", action="store_true", help="replace an existing service.toml")
     sub.add_parser("commands", help="print the compile and link commands of the built "
                    "services as JSON (for other build tools and benchmarks)")
     args = parser.parse_args(argv)
     root = Path(args.root).resolve()
+    if args.command == "import":
+        return import_folder(Path(args.path), args.force)
 
     try:
         project = load_project(root)

@@ -22,6 +22,29 @@ def option_groups(words):
     return groups
 
 
+def toml_value(value) -> str:
+    """``value`` as TOML: strings literal ('...') where they can be, so
+    that regular expressions read as written; tables inline."""
+    import json
+    import re
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        if "'" not in value and not re.search(r"[\x00-\x1f\x7f]", value):
+            return f"'{value}'"
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        items = [f"{k if re.fullmatch(r'[A-Za-z0-9_-]+', k) else toml_value(k)} = {toml_value(v)}"
+                 for k, v in value.items()]
+        return "{ " + ", ".join(items) + " }" if items else "{}"
+    raise TypeError(f"no TOML for {value!r}")
+
+
 @lru_cache(maxsize=1)
 def environment():
     import jinja2
@@ -38,6 +61,7 @@ def environment():
     env.filters["shquote"] = lambda word: shlex.quote(str(word))
     env.filters["pairs"] = option_groups
     env.filters["pyrepr"] = repr
+    env.filters["toml"] = toml_value
     return env
 
 

@@ -1,0 +1,3 @@
+#include "util.hpp"
+#include <cstdio>
+void Service::start() { greet(); std::puts("SUCCESS"); }

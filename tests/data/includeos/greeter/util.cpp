@@ -1,0 +1,2 @@
+#include <cstdio>
+void greet() { std::puts("Greeting 1"); }

@@ -1,0 +1,2 @@
+void greet();
+#include <os>

@@ -1,0 +1,169 @@
+"""python -m ukbuild import: IncludeOS service folders (CMakeLists.txt,
+vm.json, test.py) made into service.toml, without building."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ukbuild import cmake, testscript
+from ukbuild.descriptor import load_service
+from ukbuild.errors import UkbuildError
+from ukbuild.importer import import_service, service_name
+
+DATA = Path(__file__).parent / "data" / "includeos"
+
+
+@pytest.fixture
+def greeter(tmp_path):
+    folder = tmp_path / "services" / "greeter"
+    shutil.copytree(DATA / "greeter", folder)
+    (folder / "data.img").write_bytes(bytes(65536))
+    return folder
+
+
+def listing(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def test_an_includeos_folder_becomes_a_service(greeter):
+    before = listing(greeter)
+    target, imported = import_service(greeter)
+    assert listing(greeter) == sorted(before + ["service.toml"]), "nothing else changes"
+    s = load_service(greeter)
+    assert (s.name, s.description) == ("greeter_service", "Greeting test")
+    assert [p.name for p in s.build.sources] == ["service.cpp", "util.cpp"]
+    assert s.platform.stdout == ("default_stdout",)
+    assert s.platform.drivers == ("virtionet", "boot_logger") and s.platform.plugins == ("vfs",)
+    assert s.build.memdisk == greeter / "disk" and s.build.config == greeter / "config.json"
+    assert s.build.include_dirs == (greeter / "include",)
+    assert dict(s.build.defines) == {"LEVEL": "2", "VERBOSE": None, "GREETING": '"HELLO"'}
+    assert s.build.cxxflags == ("-Wall", "-fno-fast-math")
+    assert (s.vm.memory, s.vm.cpus, s.vm.cmdline) == (96, 2, "say hello")
+    assert [(n.mode, n.mac, n.bridge) for n in s.vm.nets] == [
+        ("user", "c0:01:0a:00:00:2a", ""), ("bridge", s.vm.nets[1].mac, "br7")]
+    assert [(d.name, d.source.name, d.format, d.interface) for d in s.vm.disks] == [
+        ("data", "data.img", "raw", "virtio")]
+    assert [(m.path.name, m.args) for m in s.vm.modules] == [("mod1.json", ""), ("seed", "loaded as module")]
+    t = s.test
+    assert t.timeout == 25 and t.panic == "fail"
+    assert t.success == "SUCCESS", "vmrunner's own pattern: the service prints it"
+    assert t.count == (("Greeting [0-9]", 1), ("farewell", 1)) and t.fail == ("Invalid greeting",)
+    notes = "\n".join(imported.notes)
+    for said in ("CMakeLists.txt:25: os_add_nacl(): not translated",
+                 "include directory '../elsewhere' is not a folder of the service",
+                 "target_link_libraries: not translated",
+                 "vm.json: cpu: expected a table, found 'host' (a string) (vmrunner refuses it): not translated",
+                 "net[1].device 'e1000'", "no backend given",
+                 "drives[1]: '../my.disk' is not in the folder (made by make_disk.sh?)",
+                 "drives[2].format 'vdi'",
+                 "test.py:27: on_output('hex:', hex_ok): it checks the line in Python",
+                 "test.py:6: subprocess.call(...) runs on the host"):
+        assert said in notes, notes
+    assert all("\n" not in n for n in imported.notes)
+    text = target.read_text()
+    assert text.startswith("# Imported from an IncludeOS service") and "#   vm.json: cpu:" in text
+
+
+def test_a_test_py_without_callbacks_takes_vmrunners_success(tmp_path):
+    folder = tmp_path / "svc"
+    folder.mkdir()
+    (folder / "CMakeLists.txt").write_text(
+        'project(x)\ninclude(os)\nos_add_executable(2fast "Fast" main.cpp)\n')
+    (folder / "main.cpp").write_text('int main() { puts("SUCCESS"); }\n')
+    (folder / "test.py").write_text("import vmrunner\nvmrunner.vms[0].cmake().boot(40, image_name='x').clean()\n")
+    _, imported = import_service(folder)
+    s = load_service(folder)
+    assert s.name == "s2fast" and s.platform.stdout == ()
+    assert (s.test.success, s.test.timeout, s.vm.cmdline) == ("SUCCESS", 40, "booted with vmrunner")
+    assert any("no os_add_stdout" in n for n in imported.notes)
+
+
+@pytest.mark.parametrize("files, message", [
+    ({}, "no CMakeLists.txt (not an IncludeOS service folder)"),
+    ({"CMakeLists.txt": "project(x)\ninclude(os)\n"}, "no os_add_executable"),
+    ({"CMakeLists.txt": 'os_add_executable(a "A" gone.cpp)\n'}, "none of the sources of a is in the folder"),
+    ({"CMakeLists.txt": 'os_add_executable(a "A" a.cpp)\n', "a.cpp": "", "service.toml": ""},
+     "service.toml exists (--force replaces it)"),
+    ({"CMakeLists.txt": 'os_add_executable(a "A" a.cpp)\n', "a.cpp": "", "vm.json": '{"mem": 3,}'},
+     "vm.json:1:11: invalid JSON"),
+    ({"CMakeLists.txt": 'if (X)\nos_add_executable(a "A" a.cpp)\n'}, "CMakeLists.txt:3: if() without endif()"),
+])
+def test_what_cannot_be_imported_is_refused_in_one_line(tmp_path, files, message):
+    folder = tmp_path / "svc"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    with pytest.raises(UkbuildError) as err:
+        import_service(folder)
+    assert message in str(err.value) and "\n" not in str(err.value), str(err.value)
+    assert (folder / "service.toml").exists() == ("service.toml" in files)
+
+
+def test_the_command_line_refuses_with_a_status_and_force_replaces(greeter):
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "ukbuild", "import", *args], cwd=greeter.parent,
+                              capture_output=True, text=True)
+    first = run("greeter")
+    assert first.returncode == 0 and first.stdout.startswith(
+        "greeter/service.toml: written from CMakeLists.txt, vm.json, test.py (service 'greeter_service')"), first
+    assert "greeter/CMakeLists.txt:25: os_add_nacl(): not translated" in first.stdout
+    again = run("greeter")
+    assert again.returncode != 0 and again.stderr.strip() == "greeter/service.toml exists (--force replaces it)"
+    assert run("greeter", "--force").returncode == 0
+    missing = run("nowhere")
+    assert missing.returncode != 0 and len(missing.stderr.strip().splitlines()) == 1, missing
+
+
+def test_service_names_from_targets():
+    assert [service_name(t) for t in ("kernel_tls", "Greeter.Service", "3d", "a b")] == [
+        "kernel_tls", "greeter_service", "s3d", "a_b"]
+
+
+def test_cmake_reading(tmp_path):
+    path = tmp_path / "CMakeLists.txt"
+    path.write_text('set(A one two)  # a list\nset(B "x;y" ${A})\noption(ON_ "" OFF)\n'
+                    'if(NOT ON_ AND (A STREQUAL "one;two" OR FALSE))\n  first(${B})\n'
+                    'elseif(1)\n  second()\nelse()\n  third()\nendif()\n'
+                    '#[[ a\nbracket comment ]]\nlast([=[raw ${A}]=] "q\\"uote" $ENV{NOPE})\n'
+                    'if (X VERSION_LESS 3)\n  guessed()\nendif()\n')
+    read = cmake.read(path)
+    assert [(c.name, c.args, c.line) for c in read.commands] == [
+        ("first", ("x", "y", "one", "two"), 5), ("last", ("raw ${A}", 'q"uote'), 13),
+        ("guessed", (), 15)]
+    assert read.notes == [(14, "if (X VERSION_LESS 3): the operator VERSION_LESS is not understood; "
+                                "took this branch")]
+
+
+def test_test_scripts_by_vmrunners_idioms(tmp_path):
+    path = tmp_path / "test.py"
+    path.write_text(r'''
+import socket
+from vmrunner import vmrunner
+vm = vmrunner.vms[0]
+counter = 0
+def is_good(line):
+    global counter
+    counter += 1
+    if counter == 4:
+        vm.exit(0, "All tests passed")
+def expected_panic(line):
+    return True
+def talk(line):
+    s = socket.socket()
+    s.connect(("10.0.0.63", 23))
+vm.on_output("\\x15\\x07\\t\*\*\*\* PANIC \*\*\*\*", is_good)
+vm.on_output("Divide-by-zero Error", is_good)
+vm.on_output("__cpu_exception", is_good)
+vm.on_output("Service::start()", is_good)
+vm.on_output("Connect to terminal", talk)
+vm.on_output("long_mode", lambda line: False)
+vm.boot(None, image_name="x")
+''')
+    t = testscript.read(path)
+    assert t.panic_expected and t.timeout is None and t.fail == ["long_mode"]
+    assert t.count == {"Divide-by-zero Error": 1, "__cpu_exception": 1, "Service::start()": 1}
+    assert [what for _, what in t.notes] == [
+        "on_output('Connect to terminal', talk): a host-side callback (socket.socket): not translated"]

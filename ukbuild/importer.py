@@ -1,0 +1,442 @@
+"""``python -m ukbuild import PATH``: an IncludeOS service folder -> service.toml.
+
+It reads the folder's ``CMakeLists.txt`` (IncludeOS's os.cmake functions:
+os_add_executable, os_add_stdout, os_add_drivers, os_add_plugins,
+os_diskbuilder / os_build_memdisk, os_add_config, and simple compile
+options), its ``vm.json`` (vmrunner's format) and its ``test.py`` (a
+vmrunner script, see ``ukbuild.testscript``), and writes ``service.toml``
+beside them from ``templates/service.toml.j2``. Nothing else in the folder
+changes. Whatever has no counterpart is said in one line each, and in the
+file's opening comments.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import re
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import cmake, testscript
+from .descriptor import DESCRIPTOR, IMAGE_SUFFIXES, MAC_RE, _first_error, _schema_message, \
+    resolve_service
+from .errors import DescriptorError, UkbuildError, display_path
+from .model import SOURCE_SUFFIXES
+
+HEADER_SUFFIXES = (".h", ".hpp", ".hh", ".hxx", ".inl", ".ipp")
+STDS = ("c++17", "c++20", "c++23")
+IGNORED = {"cmake_minimum_required", "project", "include", "conan_basic_setup", "message",
+           "configure_file", "file", "enable_testing", "add_custom_target"}
+QUIET_VM_KEYS = {"description", "image", "intrusive", "time_sensitive"}  # vmrunner ignores the last two
+VM_KEYS_NOT_TRANSLATED = {"cpu": "ukbuild chooses the CPU", "bios": "ukbuild chooses the firmware",
+                          "vga": "ukbuild boots without a display", "vfio": "no PCI passthrough",
+                          "virtiofs": "no virtio-fs device", "virtiopmem": "no virtio-pmem device",
+                          "virtiocon": "no virtio console", "uuid": "", "trace": "",
+                          "qemu": "ukbuild picks QEMU by the platform's arch"}
+
+
+@dataclass
+class Imported:
+    """What the importer made of a folder."""
+
+    folder: Path
+    service: dict = field(default_factory=dict)
+    platform: dict = field(default_factory=dict)
+    build: dict = field(default_factory=dict)
+    image: dict = field(default_factory=dict)
+    vm: dict = field(default_factory=dict)
+    nets: list = field(default_factory=list)
+    disks: list = field(default_factory=list)
+    modules: list = field(default_factory=list)
+    test: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    read: list[str] = field(default_factory=list)   # the files it came from
+
+    def note(self, file: str, line: int, what: str) -> None:
+        """One line: the file (relative to the folder), its line, what."""
+        where = f"{file}:{line}" if line else file
+        self.notes.append(f"{where}: {what}")
+
+    def shown_notes(self) -> list[str]:
+        """The notes, each naming its file as seen from here."""
+        return [f"{display_path(self.folder)}/{line}" for line in self.notes]
+
+    def inside(self, value: str) -> str | None:
+        """``value`` as a path relative to the folder, if it is in it."""
+        if value.startswith("<build>"):
+            return None
+        path = Path(os.path.normpath(self.folder / value))
+        try:
+            return path.relative_to(self.folder).as_posix()
+        except ValueError:
+            return None
+
+
+def service_name(target: str) -> str:
+    """A CMake target made a [service] name ([a-z][a-z0-9_-]*)."""
+    name = re.sub(r"[^a-z0-9_-]", "_", target.lower())
+    return name if re.match(r"^[a-z]", name) else "s" + name
+
+
+# -- CMakeLists.txt -----------------------------------------------------------
+def _flags(out: Imported, words, line: int, defines_too: bool) -> None:
+    for word in words:
+        if "$<" in word:
+            out.note("CMakeLists.txt", line, f"{word}: a generator expression, not translated")
+        elif defines_too and word.startswith("-D") and len(word) > 2:
+            _define(out, word[2:])
+        else:
+            out.build.setdefault("cxxflags", []).append(word)
+
+
+def _define(out: Imported, text: str) -> None:
+    key, _, value = text.partition("=")
+    out.build.setdefault("defines", {})[key] = value if "=" in text else True
+
+
+def _include_dirs(out: Imported, dirs, line: int) -> None:
+    for d in dirs:
+        rel = out.inside(d)
+        if rel is None or not (out.folder / rel).is_dir():
+            out.note("CMakeLists.txt", line, f"include directory {d!r} is not a folder of the "
+                     "service: not translated")
+        elif rel not in out.build.get("include_dirs", []):
+            out.build.setdefault("include_dirs", []).append(rel)
+
+
+def _sources(out: Imported, names, line: int) -> None:
+    for name in names:
+        rel = out.inside(name)
+        suffix = os.path.splitext(name)[1]
+        if suffix in HEADER_SUFFIXES:
+            continue
+        if rel is None:
+            out.note("CMakeLists.txt", line, f"source {name!r} is not in the folder: not translated")
+        elif suffix not in SOURCE_SUFFIXES:
+            out.note("CMakeLists.txt", line, f"source {rel!r} is no C, C++ or assembly file: "
+                     "not translated")
+        elif not (out.folder / rel).is_file():
+            out.note("CMakeLists.txt", line, f"source {rel!r} is missing from the folder: left out")
+        else:
+            out.build.setdefault("sources", []).append(glob.escape(rel))
+
+
+def _target_args(args, keywords=("PRIVATE", "PUBLIC", "INTERFACE", "SYSTEM", "BEFORE", "AFTER")):
+    return [a for a in args[1:] if a not in keywords]
+
+
+def from_cmake(out: Imported, listing: cmake.Listing) -> None:
+    executables = [c for c in listing.commands if c.name == "os_add_executable"]
+    if not executables or len(executables[0].args) < 2:
+        raise UkbuildError(f"{display_path(out.folder / 'CMakeLists.txt')}: no "
+                           "os_add_executable(target \"Name\" sources...): not an IncludeOS service")
+    main = executables[0]
+    target = main.args[0]
+    out.service = {"name": service_name(target), "description": main.args[1]}
+    _sources(out, main.args[2:], main.line)
+    stdout = None
+    for c in listing.commands:
+        if c.args and c.name.startswith("os_") and c.args[0] != target:
+            out.note("CMakeLists.txt", c.line, f"{c.name}({c.args[0]} ...): another target, "
+                     "not translated")
+            continue
+        rest = list(c.args[1:])
+        if c.name == "os_add_executable":
+            if c is not main:
+                out.note("CMakeLists.txt", c.line, "a second os_add_executable: not translated")
+        elif c.name == "os_add_stdout":
+            stdout = (stdout or []) + rest
+        elif c.name in ("os_add_drivers", "os_add_plugins"):
+            key = "drivers" if c.name == "os_add_drivers" else "plugins"
+            for name in rest:
+                if name not in out.platform.setdefault(key, []):
+                    out.platform[key].append(name)
+        elif c.name in ("os_diskbuilder", "os_build_memdisk"):
+            rel = out.inside(rest[0]) if rest else None
+            if rel and (out.folder / rel).is_dir():
+                out.build["memdisk"] = rel
+            else:
+                out.note("CMakeLists.txt", c.line, f"{c.name}: the folder {rest[0] if rest else ''!r} "
+                         "is not in the service folder: no memdisk")
+        elif c.name == "os_add_memdisk":
+            out.note("CMakeLists.txt", c.line, "os_add_memdisk: a memdisk from an image file "
+                     "cannot be said ([build] memdisk is a folder): not translated")
+        elif c.name == "os_add_config":
+            rel = out.inside(rest[0]) if rest else None
+            if rel and (out.folder / rel).is_file():
+                out.build["config"] = rel
+            else:
+                out.note("CMakeLists.txt", c.line, "os_add_config: its file is not in the folder: "
+                         "not translated")
+        elif c.name in ("target_compile_options", "target_compile_definitions"):
+            if c.name == "target_compile_options":
+                _flags(out, _target_args(c.args), c.line, defines_too=False)
+            else:
+                for d in _target_args(c.args):
+                    _define(out, d.removeprefix("-D"))
+        elif c.name in ("add_compile_options", "add_definitions"):
+            _flags(out, c.args, c.line, defines_too=c.name == "add_definitions")
+        elif c.name == "add_compile_definitions":
+            for d in c.args:
+                _define(out, d)
+        elif c.name == "include_directories":
+            _include_dirs(out, [a for a in c.args if a not in ("SYSTEM", "BEFORE", "AFTER")], c.line)
+        elif c.name == "target_include_directories":
+            _include_dirs(out, _target_args(c.args), c.line)
+        elif c.name == "target_link_libraries":
+            out.note("CMakeLists.txt", c.line, "target_link_libraries: not translated (a library "
+                     "comes through conan: [build] requires)")
+        elif c.name not in IGNORED:
+            out.note("CMakeLists.txt", c.line, f"{c.name}(): not translated")
+    if stdout is None:
+        out.note("CMakeLists.txt", 0, "no os_add_stdout: the service prints nothing on serial, as "
+                 "on IncludeOS ([platform] stdout = [])")
+    out.platform["stdout"] = stdout or []
+    _variables(out, listing)
+    for line, what in listing.notes:
+        out.note("CMakeLists.txt", line, what)
+    if not out.build.get("sources"):
+        raise UkbuildError(f"{display_path(out.folder / 'CMakeLists.txt')}: none of the sources "
+                           f"of {target} is in the folder ({', '.join(main.args[2:]) or 'none named'})")
+
+
+def _variables(out: Imported, listing: cmake.Listing) -> None:
+    var = listing.variables
+    std = var.get("CMAKE_CXX_STANDARD")
+    if std:
+        if f"c++{std}" in STDS:
+            out.build["std"] = f"c++{std}"
+        else:
+            out.note("CMakeLists.txt", 0, f"CMAKE_CXX_STANDARD {std}: ukbuild takes 17, 20 or 23")
+    if var.get("CMAKE_CXX_FLAGS", "").strip():
+        _flags(out, shlex.split(var["CMAKE_CXX_FLAGS"]), 0, defines_too=True)
+    if var.get("CMAKE_BUILD_TYPE") in ("Debug", "Release"):
+        out.build["build_type"] = var["CMAKE_BUILD_TYPE"]
+    if var.get("ELF_SYMBOLS", "").upper() in cmake.TRUE:
+        out.note("CMakeLists.txt", 0, "ELF_SYMBOLS: not translated (the platform decides what "
+                 "the kernel keeps; build/S/S.elf.bin has every symbol)")
+
+
+# -- vm.json -----------------------------------------------------------------
+def _vm_schema_errors(config: dict) -> dict[str, str]:
+    """Top-level keys of ``config`` that vmrunner's schema refuses, and why."""
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent / "schema" / "vmrunner.schema.json").read_text())
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    errors = {}
+    for error in validator.iter_errors(config):
+        path = list(error.absolute_path)
+        if path:
+            key, expected = _schema_message(error)
+            errors.setdefault(str(path[0]), f"{key}: {expected}")
+    return errors
+
+
+def from_vm_json(out: Imported, path: Path, scripts: list[str]) -> None:
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise DescriptorError(path, "", "expected UTF-8 JSON") from None
+    except json.JSONDecodeError as err:
+        raise DescriptorError(f"{path}:{err.lineno}:{err.colno}", "", f"invalid JSON: {err.msg}") from None
+    if not isinstance(config, dict):
+        raise DescriptorError(path, "", "expected a JSON object (vmrunner's vm.json)")
+    bad = _vm_schema_errors(config)
+    for key, why in bad.items():
+        out.note("vm.json", 0, f"{why} (vmrunner refuses it): not translated")
+    config = {k: v for k, v in config.items() if k not in bad}
+    for key, value in config.items():
+        if key == "mem":
+            out.vm["memory"] = max(16, int(value))
+        elif key == "smp":
+            out.vm["cpus"] = max(1, min(64, int(value)))
+        elif key == "cmdline" and isinstance(value, str):
+            out.vm["cmdline"] = value
+        elif key == "net":
+            _nets(out, value)
+        elif key == "drives":
+            _drives(out, value, scripts)
+        elif key == "modules":
+            _modules(out, value)
+        elif key in VM_KEYS_NOT_TRANSLATED:
+            why = VM_KEYS_NOT_TRANSLATED[key]
+            out.note("vm.json", 0, f"{key}: not translated" + (f" ({why})" if why else ""))
+        elif key not in QUIET_VM_KEYS:
+            out.note("vm.json", 0, f"{key}: unknown to vmrunner, not translated")
+
+
+def _nets(out: Imported, nets: list) -> None:
+    defaulted = False
+    for i, net in enumerate(nets):
+        if net.get("device", "virtio") not in ("virtio", "virtio-net"):
+            out.note("vm.json", 0, f"net[{i}].device {net['device']!r}: ukbuild's NICs are "
+                     "virtio-net: written as one")
+        entry = {}
+        backend = net.get("backend")
+        if backend == "bridge" or net.get("bridge"):
+            entry = {"mode": "bridge", "bridge": net.get("bridge", "bridge43")}
+        elif backend == "tap":
+            out.note("vm.json", 0, f"net[{i}]: a tap device made by vmrunner's qemu-ifup: "
+                     "written as user networking")
+        elif backend is None:
+            defaulted = True
+        if isinstance(net.get("mac"), str) and MAC_RE.match(net["mac"]) \
+                and not int(net["mac"][:2], 16) & 1:
+            entry["mac"] = net["mac"].lower()
+        out.nets.append(entry)
+    if defaulted:
+        out.note("vm.json", 0, "net: no backend given (vmrunner's default is the host bridge "
+                 "bridge43): written as user networking")
+
+
+def _drives(out: Imported, drives: list, scripts: list[str]) -> None:
+    made_by = f" (made by {', '.join(scripts)}?)" if scripts else ""
+    for i, drive in enumerate(drives):
+        file = drive.get("file", "")
+        rel = out.inside(file)
+        where = f"drives[{i}]"
+        if drive.get("type") not in ("virtio", "ide"):
+            out.note("vm.json", 0, f"{where}.type {drive.get('type')!r}: ukbuild attaches virtio "
+                     "or IDE disks: not translated")
+            continue
+        if drive.get("format") not in ("raw", "qcow2"):
+            out.note("vm.json", 0, f"{where}.format {drive.get('format')!r}: not translated")
+            continue
+        stem = Path(file).stem
+        name = service_name(drive.get("name") or stem or f"disk{i}")
+        disk = {"name": name, "interface": drive["type"], "format": drive["format"]}
+        if rel and (out.folder / rel).is_file() and Path(rel).suffix in IMAGE_SUFFIXES:
+            disk["source"] = rel
+        elif rel and (out.folder / rel).is_file():
+            out.note("vm.json", 0, f"{where}: {file!r} is an image with a suffix ukbuild does not "
+                     f"read ({', '.join(sorted(IMAGE_SUFFIXES))}): not translated")
+            continue
+        elif (out.folder / stem).is_dir():
+            disk.update(source=f"{stem}/", size=max(1, _folder_mib(out.folder / stem)))
+            out.note("vm.json", 0, f"{where}: {file!r} is not in the folder{made_by}; written as "
+                     f"a FAT disk of the folder {stem}/ ({disk['size']} MiB)")
+        else:
+            out.note("vm.json", 0, f"{where}: {file!r} is not in the folder{made_by}: not translated")
+            continue
+        out.disks.append(disk)
+
+
+def _folder_mib(folder: Path) -> int:
+    total = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    return 1 + total // (1 << 20) * 2
+
+
+def _modules(out: Imported, modules: list) -> None:
+    for i, module in enumerate(modules):
+        rel = out.inside(module.get("path", ""))
+        if rel and (out.folder / rel).is_file():
+            out.modules.append({"path": rel, **({"args": module["args"]} if module.get("args") else {})})
+        else:
+            out.note("vm.json", 0, f"modules[{i}]: {module.get('path')!r} is not a file of the "
+                     "folder: not translated")
+
+
+# -- test.py -----------------------------------------------------------------
+def from_test_py(out: Imported, path: Path) -> None:
+    script = testscript.read(path)
+    for line, what in script.notes:
+        out.note("test.py", line, what)
+    success = list(script.success)
+    if not script.own_success and "SUCCESS" not in success and _prints(out, "SUCCESS"):
+        success.insert(0, "SUCCESS")   # vmrunner's own pattern
+    if len(success) == 1:
+        out.test["success"] = success[0]
+    elif success:
+        out.test["success"] = "|".join(f"(?:{p})" for p in success)
+    if script.count:
+        out.test["count"] = dict(script.count)
+    if script.fail:
+        out.test["fail"] = list(script.fail)
+    if script.panic_expected:
+        out.test["panic"] = "expected"
+    if script.timeout is None:
+        out.note("test.py", 0, "boot(None): no timeout; written as one day")
+    out.test["timeout"] = script.timeout or 86400
+    out.vm.setdefault("cmdline", script.cmdline)
+    if not script.multiboot:
+        out.vm["boot"] = "disk"
+        out.image["formats"] = ["raw"]
+        out.note("test.py", 0, "boot(multiboot=False): boots ukbuild's own bootable image "
+                 f"({out.service['name']}.raw), not the one vm.json names")
+
+
+def _prints(out: Imported, word: str) -> bool:
+    for pattern in out.build.get("sources", []):
+        for path in out.folder.glob(pattern):
+            if word in path.read_text(encoding="utf-8", errors="replace"):
+                return True
+    return False
+
+
+# -- putting it together -------------------------------------------------------
+def scripts_of(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.glob("*.sh"))
+
+
+def read_folder(folder: Path) -> Imported:
+    folder = Path(os.path.abspath(folder))
+    lists = folder / "CMakeLists.txt"
+    if not lists.is_file():
+        raise UkbuildError(f"{display_path(folder)}: no CMakeLists.txt (not an IncludeOS service folder)")
+    out = Imported(folder)
+    try:
+        listing = cmake.read(lists)
+    except cmake.CMakeError as err:
+        raise UkbuildError(f"{display_path(lists)}:{err.line}: {err.what}") from None
+    out.read.append("CMakeLists.txt")
+    from_cmake(out, listing)
+    if (folder / "vm.json").is_file():
+        out.read.append("vm.json")
+        from_vm_json(out, folder / "vm.json", scripts_of(folder))
+    if not out.nets and "virtionet" in out.platform.get("drivers", []):
+        out.nets.append({})
+        out.note("vm.json", 0, "no net: written as vmrunner's default, one virtio NIC on user "
+                 "networking")
+    if (folder / "test.py").is_file():
+        out.read.append("test.py")
+        from_test_py(out, folder / "test.py")
+    if out.modules and out.vm.get("boot") == "disk":
+        out.note("vm.json", 0, "modules: a disk boot has none: not translated")
+        out.modules = []
+    return out
+
+
+def render_descriptor(out: Imported) -> str:
+    from .render import render
+
+    return render("service.toml.j2", imported=out)
+
+
+def import_service(folder: Path, force: bool = False) -> tuple[Path, Imported]:
+    """Write ``folder``/service.toml from the IncludeOS service there."""
+    folder = Path(os.path.abspath(folder))
+    target = folder / DESCRIPTOR
+    if target.exists() and not force:
+        raise UkbuildError(f"{display_path(target)} exists (--force replaces it)")
+    out = read_folder(folder)
+    text = render_descriptor(out)
+    data = _parsed(text)
+    error = _first_error(data)
+    if error is not None:
+        key, expected = _schema_message(error)
+        raise DescriptorError(target, key, f"{expected} (the imported descriptor; nothing written)")
+    resolve_service(folder, target, data)
+    from .fsutil import atomic_write
+
+    atomic_write(target, text)
+    return target, out
+
+
+def _parsed(text: str) -> dict:
+    from .descriptor import _tomllib
+
+    return _tomllib().loads(text)
