@@ -1,0 +1,89 @@
+"""An IncludeOS-shaped service imported, built with doit and booted: its
+test passes through vmrunner's SUCCESS line (the service never powers
+off) and through an expected panic."""
+
+import re
+import time
+
+import pytest
+
+from support import Project
+
+pytestmark = pytest.mark.e2e
+
+CMAKE = """cmake_minimum_required(VERSION 3.31.6)
+project(service)
+include(os)
+set(SOURCES service.cpp)
+os_add_executable({target} "{name}" ${{SOURCES}})
+os_add_stdout({target} default_stdout)
+configure_file(test.py ${{CMAKE_CURRENT_BINARY_DIR}})
+"""
+
+SUCCESS_CPP = """#include <os>
+#include <cstdio>
+void Service::start()
+{
+  std::printf("argv says: %s\\n", os::cmdline_args());
+  INFO("Test", "SUCCESS");
+  // no os::shutdown(): vmrunner stops the VM at the SUCCESS line
+}
+"""
+
+PANIC_CPP = """#include <os>
+#include <cstdio>
+void Service::start()
+{
+  std::printf("about to fail\\n");
+  os::panic("on purpose");
+}
+"""
+
+PANIC_TEST = r'''from vmrunner import vmrunner
+vm = vmrunner.vms[0]
+counter = 0
+def is_good(line):
+    global counter
+    counter += 1
+    if counter == 2:
+        vm.exit(0, "All tests passed")
+vm.on_output("\\x15\\x07\\t\*\*\*\* PANIC \*\*\*\*", is_good)
+vm.on_output("about to fail", is_good)
+vm.boot(20, image_name="panicker.elf.bin")
+'''
+
+
+def includeos_service(project, folder, target, name, cpp, test_py, vm_json=None):
+    path = project.path(f"services/{folder}")
+    path.mkdir(parents=True)
+    (path / "CMakeLists.txt").write_text(CMAKE.format(target=target, name=name))
+    (path / "service.cpp").write_text(cpp)
+    (path / "test.py").write_text(test_py)
+    if vm_json:
+        (path / "vm.json").write_text(vm_json)
+
+
+def test_an_imported_service_builds_boots_and_passes_by_its_success_line(tmp_path):
+    project = Project(tmp_path, services=())
+    includeos_service(project, "greeter", "Greeter", "Greeter test", SUCCESS_CPP,
+                      "import vmrunner\nvmrunner.vms[0].boot(60, image_name='Greeter.elf.bin')\n",
+                      '{"mem": 64, "image": "greeter.img"}')
+    includeos_service(project, "panicker", "panicker", "Panic test", PANIC_CPP, PANIC_TEST)
+    for folder in ("greeter", "panicker"):
+        imported = project.ukbuild("import", f"services/{folder}")
+        assert imported.status == 0, imported
+        assert imported.out.startswith(f"services/{folder}/service.toml: written from CMakeLists.txt"), imported
+    toml = project.path("services/greeter/service.toml").read_text()
+    assert "success = 'SUCCESS'" in toml and "timeout = 60" in toml and "memory = 64" in toml, toml
+    built = project.doit()
+    assert built.status == 0, built
+    started = time.monotonic()
+    result = project.doit("-v", "2", "test:greeter")
+    assert result.status == 0, result
+    assert time.monotonic() - started < 40, "stopped at the SUCCESS line, not at the timeout"
+    assert re.search(r"^argv says: .*booted with vmrunner$", result.out, re.M), result
+    direct = project.ukbuild("test", "greeter")
+    assert direct.status == 0 and "the success line appeared" in direct.out, direct
+    panicked = project.ukbuild("test", "panicker")
+    assert panicked.status == 0, panicked
+    assert "the service panicked, as expected" in panicked.out, panicked
