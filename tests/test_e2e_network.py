@@ -40,7 +40,9 @@ def test_doit_test_runs_the_echo_client(tmp_path):
     domain = validate_domain(project.path("build/udp_echo/domain.xml"))
     assert '<portForward proto="udp" address="127.0.0.1">' in domain
     vm = json.loads(project.path("build/udp_echo/vm.json").read_text())
-    assert vm["net"] == [{"device": "virtio", "backend": "user", "name": "net0"}], vm
+    assert [{k: v for k, v in n.items() if k != "mac"} for n in vm["net"]] == [
+        {"device": "virtio", "backend": "user", "name": "net0"}], vm
+    assert re.fullmatch(r"52:54:00(:[0-9a-f]{2}){3}", vm["net"][0]["mac"]), vm
     result = project.doit("-v", "2", "test:udp_echo")
     assert result.status == 0, result
     assert re.search(r"^\[client\] echo_client: 232 datagrams echoed intact$", result.out, re.M), result
