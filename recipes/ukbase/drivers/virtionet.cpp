@@ -33,6 +33,7 @@ class Virtio_net final : public net::Nic {
   bool init(pci_device& pci);
   uint8_t* tx_buffer() override;
   void transmit(uint8_t* frame, size_t len) override;
+  bool tx_pending() override;
 
  private:
   void receive_all();
@@ -139,6 +140,17 @@ void Virtio_net::transmit(uint8_t* frame, size_t len)
     tx_kick_ = true;
   else
     kick_tx();
+}
+
+bool Virtio_net::tx_pending()
+{
+  uint32_t id, len;
+  while (tx_.pop_used(id, len))
+    if (id < tx_.size)
+      tx_free_.push_back(static_cast<uint16_t>(id));
+  if (tx_kick_)
+    kick_tx();
+  return tx_free_.size() < tx_.size;
 }
 
 void Virtio_net::kick_tx()

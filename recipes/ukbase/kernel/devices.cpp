@@ -9,6 +9,7 @@
 #include "kernel/drivers.hpp"
 #include "kernel/kprint.h"
 #include "kernel/netstack.hpp"
+#include "kernel/service.h"
 #include "kernel/vfs.hpp"
 
 namespace ukbase {
@@ -38,6 +39,7 @@ const char* known_driver(const pci_device& d)
 }  // namespace
 
 void (*net_start)() = nullptr;
+void (*net_stop)() = nullptr;
 
 void register_pci_driver(const Pci_driver& driver)
 {
@@ -75,3 +77,9 @@ void devices_init()
 }
 
 }  // namespace ukbase
+
+extern "C" void __ukbase_devices_stop(void)
+{
+  if (ukbase::net_stop)
+    ukbase::net_stop();
+}

@@ -12,6 +12,7 @@
 #include "kernel/inet.hpp"
 #include "kernel/json.hpp"
 #include "kernel/kprint.h"
+#include "kernel/wait.hpp"
 #include "stack.hpp"
 
 namespace ukbase::net {
@@ -391,6 +392,7 @@ void add_nic(std::unique_ptr<Nic> nic)
 {
   auto& all = all_interfaces();
   net_start = net_init;
+  net_stop = net_drain;
   Nic* n = nic.release();                // lives as long as the kernel
   all.push_back(std::make_unique<Interface>(n, static_cast<unsigned>(all.size())));
   n->iface = all.back().get();
@@ -628,6 +630,19 @@ void configure_from(net::Interface& i, const json::Value* cfg)
 }
 
 }  // namespace
+
+void net_drain()
+{
+  auto busy = [] {
+    bool any = false;
+    for (auto& i : net::all_interfaces()) {
+      i->flush_backlog();
+      any = any || !i->backlog_empty() || i->nic->tx_pending();
+    }
+    return any;
+  };
+  wait_for([&] { return !busy(); }, 200000000);
+}
 
 void net_init()
 {

@@ -81,6 +81,7 @@ class Interface {
   void icmp_unreachable(const uint8_t* ip, uint8_t code);
   /// Send what waits in the transmit backlog, as far as the NIC takes it.
   void flush_backlog();
+  bool backlog_empty() const { return backlog_.empty(); }
 
   Nic* nic;
   unsigned index;

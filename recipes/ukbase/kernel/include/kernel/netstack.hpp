@@ -30,6 +30,8 @@ class Nic {
   virtual uint8_t* tx_buffer() = 0;
   /// Send `len` bytes of a buffer tx_buffer() gave.
   virtual void transmit(uint8_t* frame, size_t len) = 0;
+  /// True while the device still has frames it has not sent.
+  virtual bool tx_pending() { return false; }
 
   /// For drivers: a received frame (the stack may modify it in place).
   void deliver(uint8_t* frame, size_t len);
@@ -48,7 +50,13 @@ void add_nic(std::unique_ptr<Nic> nic);
 namespace ukbase {
 /// Configure the interfaces from [build] config and print their lines.
 void net_init();
+/// Before power-off: send what waits in the transmit backlogs and let the
+/// devices finish sending (a reply a service sent just before
+/// os::shutdown() must still leave), for at most 200 ms.
+void net_drain();
 /// What devices_init() calls after the drivers: net_init once add_nic()
 /// has run (so services without a network driver link no network stack).
 extern void (*net_start)();
+/// What kernel_stop() calls before power-off: net_drain once add_nic() has run.
+extern void (*net_stop)();
 }

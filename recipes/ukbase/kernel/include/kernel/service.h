@@ -9,6 +9,9 @@ KERNEL_BEGIN_DECLS
 int __ukbase_service_main(int argc, char** argv, char** envp);
 /* Service::stop() (service.cpp). */
 void __ukbase_service_stop(void);
+/* Before power-off: let the devices finish what the service gave them,
+ * such as a reply sent just before os::shutdown() (devices.cpp). */
+void __ukbase_devices_stop(void);
 /* Service::binary_name() (service.cpp). */
 const char* __ukbase_service_binary_name(void);
 /* Writes to every registered stdout handler (os.cpp). */
