@@ -52,12 +52,14 @@ def run(argv, cwd: Path, timeout: float) -> tuple[int, str]:
     return proc.returncode, proc.stdout + proc.stderr
 
 
-def last_line(text: str, pattern: str = "") -> str:
+def last_line(text: str, pattern: str = "", first: bool = False) -> str:
+    """The last line of ``text`` (the first, with ``first``) that matches ``pattern``."""
     lines = [l.strip() for l in text.splitlines() if l.strip()]
     if pattern:
         picked = [l for l in lines if re.search(pattern, l)]
         lines = picked or lines
-    return (lines[-1] if lines else "")[:160]
+    line = (lines[0] if first else lines[-1]) if lines else ""
+    return re.sub(r"^\S*/", "", line)[:200]   # a compiler's message without its folder
 
 
 def one(name: str, source: Path, work: Path) -> dict:
@@ -76,7 +78,7 @@ def one(name: str, source: Path, work: Path) -> dict:
     service = re.search(r"\(service '([^']+)'\)", out).group(1)
     status, out = run([sys.executable, "-m", "doit", f"build:{service}"], project, 1200)
     if status:
-        row.update(build="no", why=last_line(out, r"error|has no|expected|failed"))
+        row.update(build="no", why=last_line(out, r"error:|has no|expected|undefined", first=True))
         return row
     row["build"] = "yes"
     started = time.monotonic()

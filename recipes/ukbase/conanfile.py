@@ -41,6 +41,7 @@ class UkbaseConan(ConanFile):
     # -isystem directories, in search order (platform.toml has the same list).
     include_dirs = [
         "include/os",
+    "include/compat",
         "include/c++/v1",
         "include/clang",
         "include/libc/x86_64-linux-musl",

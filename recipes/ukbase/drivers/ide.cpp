@@ -51,7 +51,7 @@ class Ata_disk final : public Block_device {
     description_ = "ide " + std::to_string(channel) + ":" + std::to_string(drive);
   }
   bool identify();
-  bool read(uint64_t lba, uint32_t count, void* buf) override;
+  bool read_sectors(uint64_t lba, uint32_t count, void* buf) override;
 
  private:
   void select();
@@ -142,7 +142,7 @@ bool Ata_disk::identify()
   return sectors_ > 0;
 }
 
-bool Ata_disk::read(uint64_t lba, uint32_t count, void* buf)
+bool Ata_disk::read_sectors(uint64_t lba, uint32_t count, void* buf)
 {
   auto* p = static_cast<uint16_t*>(buf);
   if (lba + count > sectors_)

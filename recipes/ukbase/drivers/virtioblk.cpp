@@ -32,7 +32,7 @@ struct Request_header {
 class Virtio_blk final : public Block_device {
  public:
   bool init(pci_device& pci);
-  bool read(uint64_t lba, uint32_t count, void* buf) override;
+  bool read_sectors(uint64_t lba, uint32_t count, void* buf) override;
 
  private:
   bool request(uint32_t type, uint64_t sector, void* buf, uint32_t len);
@@ -101,7 +101,7 @@ bool Virtio_blk::request(uint32_t type, uint64_t sector, void* buf, uint32_t len
   return *status_ == 0;
 }
 
-bool Virtio_blk::read(uint64_t lba, uint32_t count, void* buf)
+bool Virtio_blk::read_sectors(uint64_t lba, uint32_t count, void* buf)
 {
   auto* p = static_cast<uint8_t*>(buf);
   if (lba + count > sectors_)

@@ -5,18 +5,21 @@
 #include <stdint.h>
 
 #include "kernel/arch.h"
+#include "kernel/backtrace.h"
 #include "kernel/boot.h"
 #include "kernel/clock.h"
 #include "kernel/kprint.h"
 #include "kernel/memory.h"
 #include "kernel/service.h"
+#include "kernel/version.h"
 
 void kernel_main(void)
 {
   arch_init();
+  symbols_init();      /* before the heap, which must leave the table be */
   memory_init();
   kline_break();
-  kprintf("     [ Kernel ] ukbase 0.1.0: %lu MiB heap, TSC %lu MHz, booted by %s\n",
+  kprintf("     [ Kernel ] " UKBASE_VERSION_STRING ": %lu MiB heap, TSC %lu MHz, booted by %s\n",
           (unsigned long)(memory_heap_bytes() >> 20),
           (unsigned long)(clock_tsc_hz() / 1000000),
           boot_info.loader[0] ? boot_info.loader : "multiboot");
@@ -39,6 +42,7 @@ void kernel_stop(void)
   if (!stopping++) {
     kprint("     [ Kernel ] Stopping service\n");
     __ukbase_service_stop();
+    __ukbase_devices_stop();
   }
   kline_break();
   kprint("     [ Kernel ] Powering off\n");

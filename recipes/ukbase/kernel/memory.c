@@ -17,7 +17,7 @@
 #include "kernel/memory.h"
 #include "kernel/panic.h"
 
-extern char _end[];              /* linker.ld: end of the kernel image */
+extern char __image_start[], _end[];   /* linker.ld: the kernel image */
 
 static uint64_t* bitmap;
 static uintptr_t heap_base;      /* address of page 0 of the bitmap */
@@ -31,7 +31,11 @@ static inline void page_clear(size_t i) { bitmap[i / 64] &= ~(1ull << (i % 64));
 
 void memory_init(void)
 {
+  /* After the image and whatever must stay above it (multiboot modules,
+   * the symbol table). */
   uintptr_t start = page_align_up((uintptr_t)_end);
+  if (boot_info.reserved_end > start)
+    start = page_align_up(boot_info.reserved_end);
   uint64_t end = 0;
   for (unsigned i = 0; i < boot_info.ram_count; i++) {
     const struct mem_region* r = &boot_info.ram[i];
@@ -152,3 +156,23 @@ void* kernel_pages(size_t bytes)
 
 size_t memory_heap_bytes(void) { return heap_pages * KPAGE_SIZE; }
 size_t memory_used_bytes(void) { return used_pages * KPAGE_SIZE; }
+uintptr_t memory_heap_start(void) { return heap_base; }
+
+uintptr_t memory_heap_top(void)
+{
+  /* The end of the highest page in use. */
+  for (size_t w = (heap_pages + 63) / 64; w-- > 0;) {
+    if (bitmap[w]) {
+      size_t page = w * 64 + 63 - (size_t)__builtin_clzll(bitmap[w]);
+      return heap_base + (page + 1) * KPAGE_SIZE;
+    }
+  }
+  return heap_base;
+}
+
+size_t memory_in_use(void)
+{
+  /* The image, what sits between it and the heap (the bitmap, modules,
+   * symbols) and the heap pages in use. */
+  return (heap_base - (uintptr_t)__image_start) + used_pages * KPAGE_SIZE;
+}

@@ -50,11 +50,64 @@ __attribute__((weak)) void Service::ready() {}
 
 __attribute__((weak)) void Service::stop() {}
 
+namespace {
+
+struct Plugin_entry {
+  os::Plugin plugin;
+  const char* name;
+};
+
+// Filled from plugins' global constructors, which run before this file's:
+// created on first use.
+std::vector<Plugin_entry>& plugins()
+{
+  static auto* list = new std::vector<Plugin_entry>;
+  return *list;
+}
+
+bool booted = false;
+
+// The end of the boot sequence, as on IncludeOS: drivers registered
+// themselves from global constructors: probe them, mount file systems
+// and bring the network up; then run the registered plugins. linker.ld
+// runs this from .init_array after the constructors of drivers, plugins
+// and the platform's libraries, and before the service's own.
+void boot()
+{
+  if (booted)
+    return;
+  ukbase::devices_init();
+  if (!plugins().empty()) {
+    kline_break();
+    kprint("     [ Kernel ] Initializing plugins\n");
+    for (auto& p : plugins()) {
+      kprintf("                * Initializing %s\n", p.name);
+      p.plugin();
+    }
+  }
+  booted = true;
+}
+
+__attribute__((used, section(".init_array.ukbase_boot"))) void (*boot_entry)() = boot;
+
+}  // namespace
+
+bool os::is_booted() noexcept { return booted; }
+
+void os::register_plugin(Plugin plugin, const char* name)
+{
+  kline_break();
+  kprintf("     [ Kernel ] Registering plugin %s\n", name);
+  if (booted) {
+    plugin();             // the boot sequence is over: run it now
+    return;
+  }
+  plugins().push_back({std::move(plugin), name});
+}
+
 extern "C" int __ukbase_service_main(int, char**, char**)
 {
-  // Drivers registered themselves from global constructors: probe them,
-  // mount file systems and bring the network up before the service runs.
-  ukbase::devices_init();
+  boot();                 // (ran from .init_array, unless linked otherwise)
   kline_break();
   kprintf(" +--> Running [ %s ]\n", Service::name());
   Service::ready();

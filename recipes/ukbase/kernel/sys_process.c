@@ -18,6 +18,7 @@
 #include "kernel/panic.h"
 #include "kernel/service.h"
 #include "kernel/syscall.h"
+#include "kernel/version.h"
 
 extern char boot_stack_bottom[], boot_stack_top[];
 
@@ -132,14 +133,18 @@ static void copy_field(char* dst, const char* src)
   dst[i] = 0;
 }
 
+/* IncludeOS's answers (its posix/utsname test checks them): release and
+ * version are os::version(). */
 long sys_uname(void* buf)
 {
   struct utsname* u = buf;
+  if (!u)
+    return -EFAULT;
   mem_zero(u, sizeof *u);
-  copy_field(u->sysname, "ukbase");
-  copy_field(u->nodename, __ukbase_service_binary_name());
-  copy_field(u->release, "0.1.0");
-  copy_field(u->version, "ukbase 0.1.0");
+  copy_field(u->sysname, "IncludeOS");
+  copy_field(u->nodename, "IncludeOS-node");
+  copy_field(u->release, UKBASE_VERSION_STRING);
+  copy_field(u->version, UKBASE_VERSION_STRING);
   copy_field(u->machine, "x86_64");
   return 0;
 }

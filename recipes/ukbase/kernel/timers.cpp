@@ -13,6 +13,7 @@ struct Timer {
   uint64_t deadline;
   uint64_t period;                 // 0: one-shot
   Timers::handler_t handler;
+  bool kernel = false;             // the kernel's own: not in active()
 };
 
 std::map<Timers::id_t, Timer> timers;
@@ -24,11 +25,11 @@ uint64_t to_ns(Timers::duration_t d)
   return d.count() > 0 ? static_cast<uint64_t>(d.count()) : 0;
 }
 
-Timers::id_t add(uint64_t delay, uint64_t period, Timers::handler_t handler)
+Timers::id_t add(uint64_t delay, uint64_t period, Timers::handler_t handler, bool kernel = false)
 {
   Timers::id_t id = next_id++;
   uint64_t deadline = clock_monotonic_ns() + delay;
-  timers[id] = Timer{deadline, period, std::move(handler)};
+  timers[id] = Timer{deadline, period, std::move(handler), kernel};
   queue.emplace(deadline, id);
   return id;
 }
@@ -47,7 +48,18 @@ Timers::id_t Timers::periodic(duration_t when, duration_t period, handler_t hand
 
 void Timers::stop(id_t id) { timers.erase(id); }
 
-size_t Timers::active() { return timers.size(); }
+size_t Timers::active()
+{
+  size_t n = 0;
+  for (const auto& t : timers)
+    n += !t.second.kernel;
+  return n;
+}
+
+int32_t ukbase::kernel_periodic(uint64_t period_ns, std::function<void()> handler)
+{
+  return add(period_ns, period_ns, [h = std::move(handler)](Timers::id_t) { h(); }, true);
+}
 
 void ukbase::timers_run_expired()
 {

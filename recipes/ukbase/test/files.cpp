@@ -16,7 +16,7 @@
 #include <vector>
 
 #include <config>
-#include <fs>
+#include <fs.hpp>
 #include <os>
 
 namespace {

@@ -10,7 +10,7 @@ kernel:
 Result: a staged package tree (the layout of an IncludeOS install) at --stage:
 
     platform.toml config.schema.json linker.ld src/service_name.cpp
-    include/os include/c++/v1 include/clang include/libc/<dirs> include/unwind
+    include/os include/compat include/c++/v1 include/clang include/libc/<dirs> include/unwind
     lib/libos.a lib/libarch.a lib/libc++.a lib/libc++abi.a lib/libunwind.a
     lib/libc.a lib/libzigc.a lib/libcompiler_rt.a
     drivers/stdout/libdefault_stdout.a
@@ -43,7 +43,7 @@ LIBC_INCLUDE_DIRS = ["x86_64-linux-musl", "generic-musl", "x86-linux-any",
                      "any-linux-any"]
 
 # -isystem directories of the package, in search order (also in platform.toml).
-PACKAGE_INCLUDE_DIRS = (["include/os", "include/c++/v1", "include/clang"]
+PACKAGE_INCLUDE_DIRS = (["include/os", "include/compat", "include/c++/v1", "include/clang"]
                         + ["include/libc/" + d for d in LIBC_INCLUDE_DIRS]
                         + ["include/unwind"])
 
@@ -84,6 +84,7 @@ ARCHIVES = {
         "kernel/kernel.c",
         "kernel/kprint.c",
         "kernel/panic.c",
+        "kernel/symbols.c",
         "kernel/memory.c",
         "kernel/libc_entry.c",
         "kernel/syscall.c",
@@ -94,6 +95,7 @@ ARCHIVES = {
         "kernel/os.cpp",
         "kernel/events.cpp",
         "kernel/timers.cpp",
+        "kernel/serial.cpp",
         "kernel/devices.cpp",
         "kernel/fd/table.cpp",
         "kernel/fd/console.cpp",
@@ -106,7 +108,10 @@ ARCHIVES = {
         "kernel/json.cpp",
         "kernel/fs/block.cpp",
         "kernel/fs/fat.cpp",
+        "kernel/fs/fat_api.cpp",
+        "kernel/fs/disk.cpp",
         "kernel/fs/vfs.cpp",
+        "kernel/fs/machine.cpp",
         "kernel/fs/file_syscalls.cpp",
         "kernel/fs/fs_api.cpp",
         "kernel/net/interface.cpp",
@@ -134,6 +139,17 @@ ARCHIVES = {
     "drivers/libvirtioblk.a": ["drivers/virtioblk.cpp"],
     "drivers/libvirtionet.a": ["drivers/virtionet.cpp"],
     "drivers/libide.a": ["drivers/ide.cpp"],
+    "drivers/libide_readonly.a": ["drivers/ide.cpp"],     # IncludeOS's name for it
+    # Names IncludeOS services ask for whose work ukbase's kernel always
+    # does: empty archives (their sources say why).
+    "drivers/libboot_logger.a": ["drivers/boot_logger.cpp"],
+    "drivers/libip4_reassembly.a": ["drivers/ip4_reassembly.cpp"],
+    "plugins/libautoconf.a": ["kernel/plugins/autoconf.cpp"],
+    # Plugins of ukbase's own with IncludeOS's names.
+    "plugins/libexample.a": ["kernel/plugins/example.cpp"],
+    "plugins/libfield_medic.a": ["kernel/plugins/field_medic.cpp"],
+    # Plugins, linked whole when a service names them in [platform] plugins.
+    "plugins/libvfs.a": ["kernel/fs/vfs_plugin.cpp"],
 }
 
 # Flags for kernel C: freestanding; no SIMD/x87 state touched (interrupt and
@@ -539,13 +555,17 @@ def main():
     # The service API headers, link script, service-name source, description.
     # (replaced whole: a header that went, or a file that became a folder,
     # must not linger from an earlier build)
-    staged_api = os.path.join(stage, "include", "os")
-    if os.path.exists(staged_api):
-        shutil.rmtree(staged_api)
-    copy_tree(os.path.join(source, "include", "os"), staged_api)
+    for api in ("os", "compat"):
+        staged_api = os.path.join(stage, "include", api)
+        if os.path.exists(staged_api):
+            shutil.rmtree(staged_api)
+        copy_tree(os.path.join(source, "include", api), staged_api)
     for f in ["platform.toml", "config.schema.json", "linker.ld", "src/service_name.cpp"]:
         os.makedirs(os.path.dirname(os.path.join(stage, f)), exist_ok=True)
         shutil.copyfile(os.path.join(source, f), os.path.join(stage, f))
+    # What platform.toml's [kernel] command runs: the ELF32 kernel with its symbol table.
+    os.makedirs(os.path.join(stage, "tools"), exist_ok=True)
+    shutil.copyfile(os.path.join(source, "tools", "mkkernel.py"), os.path.join(stage, "tools", "mkkernel.py"))
 
     build_kernel(zig, objcopy, source, build, stage, a.jobs, a.verbose)
     build_loader(zig, objcopy, source, build, stage)

@@ -1,6 +1,15 @@
 /*
- * CPU exceptions are fatal: print what happened and where, then panic
- * (which powers off, so QEMU exits by itself).
+ * CPU exceptions are fatal. As on IncludeOS, the handler (named
+ * __cpu_exception, which IncludeOS's tests look for in the backtrace)
+ * prints
+ *
+ *   >>>> !!! CPU 0 EXCEPTION !!! <<<<
+ *   <name> (<vector>)   EIP  <rip>   CODE <error code>
+ *
+ * with IncludeOS's names for the vectors, what a page fault was about and
+ * the registers, then panics with "<name> (<vector>)" as the reason. The
+ * panic prints the backtrace, which goes on from here into the code that
+ * faulted (interrupts.S gives the dispatcher a frame record of it).
  */
 #include <stdint.h>
 
@@ -10,50 +19,78 @@
 #include "x86/interrupts.h"
 
 static const char* const exception_names[32] = {
-  "#DE divide error", "#DB debug", "NMI", "#BP breakpoint",
-  "#OF overflow", "#BR bound range", "#UD invalid opcode", "#NM device not available",
-  "#DF double fault", "coprocessor segment overrun", "#TS invalid TSS", "#NP segment not present",
-  "#SS stack fault", "#GP general protection", "#PF page fault", "reserved",
-  "#MF x87 floating point", "#AC alignment check", "#MC machine check", "#XM SIMD floating point",
-  "#VE virtualization", "#CP control protection", "reserved", "reserved",
-  "reserved", "reserved", "reserved", "reserved",
-  "#HV hypervisor injection", "#VC VMM communication", "#SX security", "reserved",
+  "Divide-by-zero Error", "Debug", "Non-maskable Interrupt", "Breakpoint",
+  "Overflow", "Bound Range Exceeded", "Invalid Opcode", "Device Not Available",
+  "Double Fault", "Reserved", "Invalid TSS", "Segment Not Present",
+  "Stack-Segment Fault", "General Protection Fault", "Page Fault", "Reserved",
+  "x87 Floating-point Exception", "Alignment Check", "Machine Check",
+  "SIMD Floating-point Exception", "Virtualization Exception", "Reserved",
+  "Reserved", "Reserved", "Reserved", "Reserved", "Reserved", "Reserved",
+  "Reserved", "Reserved", "Security Exception", "Reserved",
 };
 
-/* Follow the frame-pointer chain while it stays in plausible memory. */
-static void backtrace(uint64_t rbp)
+#define PF_PRESENT  (1u << 0)
+#define PF_WRITE    (1u << 1)
+#define PF_FETCH    (1u << 4)
+
+static uint64_t read_cr0(void)
 {
-  for (int depth = 0; depth < 12; depth++) {
-    if (rbp < 0x1000 || rbp >= (4ull << 30) || (rbp & 7))
-      break;
-    const uint64_t* frame = (const uint64_t*)rbp;
-    if (frame[1] == 0)
-      break;
-    kprintf("    #%d 0x%016lx\n", depth, (unsigned long)frame[1]);
-    if (frame[0] <= rbp)
-      break;
-    rbp = frame[0];
-  }
+  uint64_t v;
+  __asm__ volatile("mov %%cr0, %0" : "=r"(v));
+  return v;
 }
 
-void exception_handler(struct interrupt_frame* f)
+static uint64_t read_cr4(void)
 {
-  unsigned v = (unsigned)f->vector;
+  uint64_t v;
+  __asm__ volatile("mov %%cr4, %0" : "=r"(v));
+  return v;
+}
+
+static void pair(const char* a, uint64_t x, const char* b, uint64_t y)
+{
+  kprintf("  %s:  %016lx  %s:  %016lx\n", a, (unsigned long)x, b, (unsigned long)y);
+}
+
+static void print_registers(const struct interrupt_frame* f)
+{
+  pair("RAX", f->rax, "R 8", f->r8);
+  pair("RBX", f->rbx, "R 9", f->r9);
+  pair("RCX", f->rcx, "R10", f->r10);
+  pair("RDX", f->rdx, "R11", f->r11);
+  pair("RBP", f->rbp, "R12", f->r12);
+  pair("RSP", f->rsp, "R13", f->r13);
+  pair("RSI", f->rsi, "R14", f->r14);
+  pair("RDI", f->rdi, "R15", f->r15);
+  pair("RIP", f->rip, "FLA", f->rflags);
+  pair("CR0", read_cr0(), "CR2", read_cr2());
+  pair("CR3", read_cr3(), "CR4", read_cr4());
+  pair("FS ", rdmsr(MSR_FS_BASE), "CS ", f->cs);
+}
+
+static void print_page_fault(uint64_t code)
+{
+  kprintf("  %s, trying to access 0x%lx\n",
+          code & PF_PRESENT ? "Protection violation" : "Page not present",
+          (unsigned long)read_cr2());
+  kprint(code & PF_FETCH ? "  Instruction fetch failed.\n"
+         : code & PF_WRITE ? "  Page write failed.\n" : "  Page read failed.\n");
+}
+
+void __cpu_exception(struct interrupt_frame* f)
+{
+  static int handling;
+  unsigned v = (unsigned)f->vector & 31;
+  if (handling++)
+    kernel_panic("Double CPU exception");
   kline_break();
-  kprintf(">>> CPU exception %u (%s), error code 0x%lx\n", v,
-          exception_names[v & 31], (unsigned long)f->error_code);
-  kprintf("    RIP 0x%016lx  RSP 0x%016lx  RFLAGS 0x%lx  CR2 0x%016lx\n",
-          (unsigned long)f->rip, (unsigned long)f->rsp,
-          (unsigned long)f->rflags, (unsigned long)read_cr2());
-  kprintf("    RAX 0x%016lx  RBX 0x%016lx  RCX 0x%016lx  RDX 0x%016lx\n",
-          (unsigned long)f->rax, (unsigned long)f->rbx,
-          (unsigned long)f->rcx, (unsigned long)f->rdx);
-  kprintf("    RSI 0x%016lx  RDI 0x%016lx  RBP 0x%016lx  FS  0x%016lx\n",
-          (unsigned long)f->rsi, (unsigned long)f->rdi,
-          (unsigned long)f->rbp, (unsigned long)rdmsr(MSR_FS_BASE));
-  kprint("    backtrace (frame pointers):\n");
-  kprintf("    #- 0x%016lx\n", (unsigned long)f->rip);
-  backtrace(f->rbp);
-  kernel_panicf("CPU exception %u (%s) at RIP 0x%lx", v, exception_names[v & 31],
-                (unsigned long)f->rip);
+  kprintf("\n>>>> !!! CPU %u EXCEPTION !!! <<<<\n", 0u);
+  kprintf("%s (%u)   EIP  %p   CODE %#lx\n", exception_names[v], v,
+          (void*)(uintptr_t)f->rip, (unsigned long)f->error_code);
+  if (v == 14)
+    print_page_fault(f->error_code);
+  print_registers(f);
+  char reason[48];
+  ksnprintf(reason, sizeof reason, "%s (%u)", exception_names[v], v);
+  kernel_panic(reason);
 }

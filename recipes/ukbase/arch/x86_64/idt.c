@@ -56,7 +56,7 @@ void idt_init(void)
 void interrupt_dispatch(struct interrupt_frame* f)
 {
   if (f->vector < 32)
-    exception_handler(f);
+    __cpu_exception(f);
   else
     irq_handler(f);
 }

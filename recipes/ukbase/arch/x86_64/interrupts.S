@@ -3,7 +3,7 @@
  * address as interrupt_stubs + 16 * vector): it pushes a dummy error code
  * when the CPU does not push one, then the vector number, and joins
  * interrupt_common, which saves every register and the SSE/x87 state and
- * calls interrupt_dispatch(frame).
+ * calls interrupt_dispatch(frame) (rbp is restored with the rest).
  *
  * All vectors run on IST stacks (the interrupted code may be service code
  * using the red zone below its stack pointer), so the frame layout is
@@ -46,12 +46,21 @@ interrupt_common:
         pushq   %r14
         pushq   %r15
         movq    %rsp, %rbx              /* the frame; rbx survives the call */
+        /* A frame record of the interrupted code (its rbp, then its rip
+         * where a return address would be) as the dispatcher's caller:
+         * backtraces go on into it. kernel/symbols.c knows the rip is
+         * where the CPU stopped (the return address is interrupt_resume). */
+        pushq   136(%rbx)               /* rip */
+        pushq   64(%rbx)                /* rbp */
+        movq    %rsp, %rbp
         andq    $-16, %rsp
         subq    $512, %rsp
         fxsave  (%rsp)
         cld
         movq    %rbx, %rdi
         call    interrupt_dispatch
+        .globl  interrupt_resume
+interrupt_resume:
         fxrstor (%rsp)
         movq    %rbx, %rsp
         popq    %r15

@@ -3,7 +3,9 @@
  *
  * QEMU's loader puts the info structure, the command line and the memory
  * map right after the kernel's end of BSS: that memory becomes the page
- * heap, so everything we need is copied here first.
+ * heap, so everything we need is copied here first. Modules (QEMU's
+ * -initrd) are also put there; their contents are not copied: the heap
+ * starts after the last of them instead.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +20,7 @@
 
 #define MBI_FLAG_MEM      (1u << 0)
 #define MBI_FLAG_CMDLINE  (1u << 2)
+#define MBI_FLAG_MODS     (1u << 3)
 #define MBI_FLAG_MMAP     (1u << 6)
 #define MBI_FLAG_LOADER   (1u << 9)
 
@@ -40,6 +43,12 @@ struct multiboot_mmap_entry {
   uint32_t size;                        /* of the rest of the entry */
   uint64_t addr, len;
   uint32_t type;
+} __attribute__((packed));
+
+struct multiboot_module {
+  uint32_t mod_start, mod_end;
+  uint32_t cmdline;
+  uint32_t reserved;
 } __attribute__((packed));
 
 struct boot_info boot_info;
@@ -71,6 +80,30 @@ static void add_region(uint64_t base, uint64_t len)
   boot_info.ram[i].length = end - start;
 }
 
+/* The modules' list and command lines (QEMU: -initrd "a args,b"); their
+ * contents stay in place, kept out of the heap through reserved_end. */
+static void copy_modules(const struct multiboot_info* mbi)
+{
+  const struct multiboot_module* m = (const void*)(uintptr_t)mbi->mods_addr;
+  size_t text = 0;
+  for (uint32_t i = 0; i < mbi->mods_count && boot_info.module_count < BOOT_MAX_MODULES; i++) {
+    struct boot_module* b = &boot_info.modules[boot_info.module_count++];
+    b->mod_start = m[i].mod_start;
+    b->mod_end = m[i].mod_end;
+    b->pad = 0;
+    char* params = &boot_info.module_text[text];
+    copy_string(params, sizeof boot_info.module_text - text,
+                (const char*)(uintptr_t)m[i].cmdline);
+    while (text < sizeof boot_info.module_text - 1 && boot_info.module_text[text])
+      text++;
+    if (text < sizeof boot_info.module_text - 1)
+      text++;
+    b->params = (uint32_t)(uintptr_t)params;
+    if (m[i].mod_end > boot_info.reserved_end)
+      boot_info.reserved_end = m[i].mod_end;
+  }
+}
+
 static void parse_multiboot(const struct multiboot_info* mbi)
 {
   if (mbi->flags & MBI_FLAG_CMDLINE)
@@ -79,6 +112,8 @@ static void parse_multiboot(const struct multiboot_info* mbi)
   if (mbi->flags & MBI_FLAG_LOADER)
     copy_string(boot_info.loader, sizeof boot_info.loader,
                 (const char*)(uintptr_t)mbi->boot_loader_name);
+  if ((mbi->flags & MBI_FLAG_MODS) && mbi->mods_count)
+    copy_modules(mbi);
 
   if (mbi->flags & MBI_FLAG_MMAP) {
     uintptr_t p = mbi->mmap_addr, end = p + mbi->mmap_length;

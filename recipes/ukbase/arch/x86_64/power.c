@@ -2,6 +2,7 @@
  * Power-off through ACPI soft-off (S5), as found in the tables at boot, so
  * that QEMU exits by itself with status 0. Works on pc and q35 (PM1a_CNT)
  * and on microvm (hardware-reduced ACPI: the sleep control register).
+ * And a reset, for os::reboot().
  */
 #include <stdint.h>
 
@@ -55,6 +56,25 @@ void arch_poweroff(void)
     mmio_write8(QEMU_MICROVM_SLEEP_CTL, (QEMU_MICROVM_S5 << SLEEP_CTL_TYP_SHIFT) | SLEEP_CTL_SLP_EN);
   }
   /* The power-off request completes asynchronously: stop here. */
+  for (;;)
+    __asm__ volatile("cli; hlt");
+}
+
+/* A reset: the reset control register of the pc's and q35's chipsets
+ * (0xCF9), then the keyboard controller's reset line, then a triple
+ * fault (no IDT), which resets any x86 machine. */
+void arch_reboot(void)
+{
+  irq_disable();
+  outb(0xCF9, 0x02);
+  outb(0xCF9, 0x06);
+  for (int i = 0; i < 100000; i++)
+    cpu_relax();
+  outb(0x64, 0xFE);
+  for (int i = 0; i < 100000; i++)
+    cpu_relax();
+  struct __attribute__((packed)) { uint16_t limit; uint64_t base; } none = { 0, 0 };
+  __asm__ volatile("lidt %0; int3" : : "m"(none));
   for (;;)
     __asm__ volatile("cli; hlt");
 }

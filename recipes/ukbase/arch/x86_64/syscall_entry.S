@@ -18,9 +18,10 @@
 syscall_entry:
         leaq    -128(%rsp), %rsp
         pushq   %rcx                    /* return address */
+        pushq   %rbp
+        movq    %rsp, %rbp              /* with it a frame record: backtraces go on into the caller */
         pushq   %r11                    /* caller's RFLAGS */
         pushq   %rbx
-        pushq   %rbp
         pushq   %rdi
         pushq   %rsi
         pushq   %rdx
@@ -57,9 +58,9 @@ syscall_entry:
         popq    %rdx
         popq    %rsi
         popq    %rdi
-        popq    %rbp
         popq    %rbx
         popq    %r11
+        popq    %rbp
         popq    %rcx
         /* popfq may turn interrupts back on: from here on nothing below
          * rsp may be relied upon, which is fine for the last two steps. */

@@ -1,5 +1,7 @@
-// ukbase file API: the read-only FAT file systems of the memdisk and of
-// the data disks, without going through the C library.
+// ukbase's own file API: the read-only FAT file systems of the memdisk
+// and of the data disks, without going through the C library. (It was
+// <fs> before include/os/fs became the folder of IncludeOS's <fs/...>
+// headers.)
 //
 // Mount points: /memdisk (the memdisk, [build] memdisk) and /disk/<name>
 // for every block device holding a whole-disk FAT12/16/32 file system,
@@ -8,7 +10,7 @@
 // APIs (fopen, std::ifstream, opendir, stat, ...). Names are looked up
 // without regard to ASCII case; long (VFAT) names are UTF-8.
 //
-//   #include <fs>
+//   #include <fs.hpp>
 //   for (auto& e : fs::list("/disk/data"))
 //     printf("%s %s %llu\n", e.is_dir ? "d" : "-", e.name.c_str(), e.size);
 //   if (auto text = fs::read_file("/memdisk/motd.txt"))

@@ -89,7 +89,7 @@ bool same_name(std::string_view a, std::string_view b)
 }
 
 // A folder's raw 32-byte records, long names assembled.
-void parse_dir(const std::vector<uint8_t>& raw, std::vector<Entry>& out)
+void parse_dir(const std::vector<uint8_t>& raw, std::vector<Entry>& out, bool dots)
 {
   uint16_t lfn[20 * 13];
   unsigned lfn_expect = 0;          // sequence number the next LFN record must have
@@ -128,7 +128,8 @@ void parse_dir(const std::vector<uint8_t>& raw, std::vector<Entry>& out)
     lfn_ok = false;
     if (attr & ATTR_VOLUME)
       continue;
-    if (e[0] == '.')                // "." and ".."
+    bool dot = e[0] == '.' && (e[1] == ' ' || (e[1] == '.' && e[2] == ' '));
+    if (dot && !dots)               // "." and ".."
       continue;
     Entry en;
     uint8_t base[8];
@@ -148,29 +149,50 @@ void parse_dir(const std::vector<uint8_t>& raw, std::vector<Entry>& out)
     en.cluster = (uint32_t(le16(e + 20)) << 16) | le16(e + 26);
     en.size = en.dir ? 0 : le32(e + 28);
     en.mtime = fat_time(le16(e + 24), le16(e + 22));
+    en.attr = attr;
+    en.stamp = uint32_t(le16(e + 24)) << 16 | le16(e + 22);
+    if (dot)
+      en.name = en.short_name = e[1] == '.' ? ".." : ".";
     out.push_back(std::move(en));
   }
 }
 
 }  // namespace
 
-bool Volume::mount(Block_device& dev)
+int64_t unix_time(uint16_t date, uint16_t time)
 {
-  uint8_t bs[Block_device::SECTOR];
-  if (dev.sectors() < 1 || !dev.read(0, 1, bs))
-    return false;
+  return fat_time(date, time);
+}
+
+bool Volume::is_boot_sector(const uint8_t* bs)
+{
   if (bs[510] != 0x55 || bs[511] != 0xAA || (bs[0] != 0xEB && bs[0] != 0xE9))
     return false;
+  uint32_t bps = le16(bs + 11), spc = bs[13];
+  return bps >= 512 && bps <= 4096 && !(bps & (bps - 1)) && spc && !(spc & (spc - 1))
+      && le16(bs + 14) && bs[16] && (le16(bs + 19) || le32(bs + 32));
+}
+
+bool Volume::mount(hw::Block_device& dev, uint64_t lba, uint64_t sectors)
+{
+  const uint64_t block = dev.block_size();
+  if (block < 512 || block > 4096 || sectors < 1 || lba >= dev.size() || sectors > dev.size() - lba)
+    return false;
+  dev_ = &dev;
+  base_ = lba * block;
+  uint8_t bs[512];
+  if (!bytes(0, sizeof bs, bs) || !is_boot_sector(bs)) {
+    dev_ = nullptr;
+    return false;
+  }
   uint32_t bps = le16(bs + 11), spc = bs[13], reserved = le16(bs + 14), nfats = bs[16];
   uint32_t root_entries = le16(bs + 17);
   uint32_t total = le16(bs + 19) ? le16(bs + 19) : le32(bs + 32);
   uint32_t fat_sectors = le16(bs + 22) ? le16(bs + 22) : le32(bs + 36);
-  if (bps < 512 || bps > 4096 || (bps & (bps - 1)) || !spc || (spc & (spc - 1))
-      || !reserved || !nfats || !fat_sectors || !total)
-    return false;
   uint32_t root_sectors = (root_entries * 32 + bps - 1) / bps;
   uint64_t first_data = reserved + uint64_t(nfats) * fat_sectors + root_sectors;
-  if (first_data >= total || uint64_t(total) * bps > dev.sectors() * Block_device::SECTOR)
+  dev_ = nullptr;
+  if (!fat_sectors || first_data >= total || uint64_t(total) * bps > sectors * block)
     return false;
   clusters_ = static_cast<uint32_t>((total - first_data) / spc);
   bits_ = clusters_ < 4085 ? 12 : clusters_ < 65525 ? 16 : 32;
@@ -185,24 +207,32 @@ bool Volume::mount(Block_device& dev)
   root_size_ = uint64_t(root_sectors) * bps;
   data_offset_ = first_data * bps;
   root_cluster_ = bits_ == 32 ? le32(bs + 44) : 0;
-  if (bits_ == 32 && root_entries)
-    return false;
   label_ = trimmed(bs + (bits_ == 32 ? 71 : 43), 11, false);
   if (label_ == "NO NAME")
     label_.clear();
+  fat_window_at_ = ~0ull;
 
   // The table itself: kept in memory when it is small (nearly always;
   // a 2 GiB FAT32 volume with 4 KiB clusters has a 2 MiB table).
   uint64_t needed = (uint64_t(clusters_) + 2) * bits_ / 8 + 2;
-  if (needed > fat_size_)
-    return false;
   fat_.clear();
+  if ((bits_ == 32 && root_entries) || needed > fat_size_) {
+    dev_ = nullptr;
+    return false;
+  }
   if (needed <= MAX_CACHED_FAT) {
     fat_.resize(static_cast<size_t>(needed));
-    if (!dev.read_bytes(fat_offset_, fat_.size(), fat_.data()))
+    if (!bytes(fat_offset_, fat_.size(), fat_.data())) {
+      dev_ = nullptr;
       return false;
+    }
   }
   return true;
+}
+
+bool Volume::bytes(uint64_t off, size_t len, void* dst)
+{
+  return dev_ && ukbase::read_bytes(*dev_, base_ + off, len, dst);
 }
 
 Entry Volume::root() const
@@ -225,7 +255,7 @@ bool Volume::fat_bytes(uint64_t off, uint8_t* out, unsigned n)
   uint64_t at = off / bytes_per_sector_ * bytes_per_sector_;
   if (at != fat_window_at_) {
     fat_window_.resize(bytes_per_sector_);
-    if (!dev_->read_bytes(fat_offset_ + at, bytes_per_sector_, fat_window_.data()))
+    if (!bytes(fat_offset_ + at, bytes_per_sector_, fat_window_.data()))
       return false;
     fat_window_at_ = at;
   }
@@ -271,11 +301,11 @@ int Volume::read_dir(const Entry& dir, std::vector<uint8_t>& raw)
 {
   if (!dir.dir)
     return -ENOTDIR;
+  if (dir.cluster == 0 && bits_ == 32)          // ".." of a folder in the root
+    return root_cluster_ >= 2 ? read_dir(root(), raw) : -EIO;
   if (dir.cluster == 0) {           // the FAT12/16 root: a fixed region
-    if (bits_ == 32)
-      return -EIO;
     raw.resize(static_cast<size_t>(root_size_));
-    return dev_->read_bytes(root_offset_, raw.size(), raw.data()) ? 0 : -EIO;
+    return bytes(root_offset_, raw.size(), raw.data()) ? 0 : -EIO;
   }
   raw.clear();
   uint32_t c = dir.cluster;
@@ -284,7 +314,7 @@ int Volume::read_dir(const Entry& dir, std::vector<uint8_t>& raw)
     if (at + cluster_bytes_ > MAX_DIR_BYTES)
       break;
     raw.resize(at + cluster_bytes_);
-    if (!dev_->read_bytes(cluster_offset(c), cluster_bytes_, &raw[at]))
+    if (!bytes(cluster_offset(c), cluster_bytes_, &raw[at]))
       return -EIO;
     // Stop early at the end marker: most folders use part of a cluster.
     bool ended = false;
@@ -300,19 +330,19 @@ int Volume::read_dir(const Entry& dir, std::vector<uint8_t>& raw)
   return 0;
 }
 
-int Volume::list(const Entry& dir, std::vector<Entry>& out)
+int Volume::list(const Entry& dir, std::vector<Entry>& out, bool dots)
 {
   std::vector<uint8_t> raw;
   if (int err = read_dir(dir, raw))
     return err;
-  parse_dir(raw, out);
+  parse_dir(raw, out, dots);
   return 0;
 }
 
 int Volume::find(const Entry& dir, std::string_view name, Entry& out)
 {
   std::vector<Entry> entries;
-  if (int err = list(dir, entries))
+  if (int err = list(dir, entries, true))
     return err;
   for (auto& e : entries) {
     if (same_name(e.name, name) || same_name(e.short_name, name)) {
@@ -361,7 +391,7 @@ long Volume::read(const Entry& file, uint64_t off, void* buf_, size_t len, Curso
       run++;
     }
     size_t n = uint64_t(run) * cb - in < need ? size_t(uint64_t(run) * cb - in) : need;
-    if (!dev_->read_bytes(cluster_offset(cur.cluster) + in, n, buf + done))
+    if (!bytes(cluster_offset(cur.cluster) + in, n, buf + done))
       return done ? long(done) : -EIO;
     done += n;
     // Move the cursor to the cluster the next byte is in.

@@ -17,28 +17,40 @@ struct Entry {
   std::string name;          // the long name if there is one, else the 8.3 name
   std::string short_name;    // the 8.3 name as stored (upper case), "" for the root
   bool dir = false;
-  uint32_t cluster = 0;      // first cluster; 0: empty file, or the FAT12/16 root
+  uint32_t cluster = 0;      // first cluster; 0: empty file, or the root (also in "..")
   uint32_t size = 0;         // bytes (files)
   int64_t mtime = 0;         // seconds since the Unix epoch (FAT stores local time: taken as UTC)
+  uint8_t attr = 0;          // the attribute byte
+  uint32_t stamp = 0;        // modification date << 16 | time, as stored
 };
+
+/// A FAT date and time as seconds since the Unix epoch (0 if unset).
+int64_t unix_time(uint16_t date, uint16_t time);
 
 class Volume {
  public:
-  /// Read the boot sector; false when the device holds no FAT file system.
-  bool mount(Block_device& dev);
+  /// Read the boot sector at `lba` (of a volume `sectors` device blocks
+  /// long); false when there is no FAT file system there.
+  bool mount(hw::Block_device& dev, uint64_t lba, uint64_t sectors);
+  /// Whether `sector` (512 bytes) is a FAT boot sector.
+  static bool is_boot_sector(const uint8_t* sector);
 
   const char* type() const { return bits_ == 12 ? "FAT12" : bits_ == 16 ? "FAT16" : "FAT32"; }
   std::string label() const { return label_; }
   uint64_t bytes() const { return uint64_t(total_sectors_) * bytes_per_sector_; }
   uint32_t cluster_bytes() const { return cluster_bytes_; }
-  Block_device* device() const { return dev_; }
+  hw::Block_device* device() const { return dev_; }
+  uint32_t bytes_per_sector() const { return bytes_per_sector_; }
+  uint32_t root_cluster() const { return root_cluster_; }
 
   Entry root() const;
 
-  /// The entries of a folder (no "." or ".."); 0 or -errno.
-  int list(const Entry& dir, std::vector<Entry>& out);
+  /// The entries of a folder, without the volume label, and without "."
+  /// and ".." unless `dots`; 0 or -errno.
+  int list(const Entry& dir, std::vector<Entry>& out, bool dots = false);
   /// The entry `name` in `dir`, compared without regard to ASCII case,
-  /// by long or short name; 0 or -errno (-ENOENT, -ENOTDIR, -EIO).
+  /// by long or short name ("." and ".." where the folder has them); 0 or
+  /// -errno (-ENOENT, -ENOTDIR, -EIO).
   int find(const Entry& dir, std::string_view name, Entry& out);
 
   /// Where the last read of a file ended, so that sequential reads do not
@@ -56,7 +68,10 @@ class Volume {
   uint64_t cluster_offset(uint32_t cluster) const;
   int read_dir(const Entry& dir, std::vector<uint8_t>& raw);
 
-  Block_device* dev_ = nullptr;
+  bool bytes(uint64_t off, size_t len, void* dst);   // relative to the volume
+
+  hw::Block_device* dev_ = nullptr;
+  uint64_t base_ = 0;                           // bytes, where the volume starts
   unsigned bits_ = 0;
   uint32_t bytes_per_sector_ = 0, cluster_bytes_ = 0;
   uint32_t total_sectors_ = 0;

@@ -3,8 +3,11 @@
 // (open O_DIRECTORY, getdents64) and access() use, and libc++'s fstream
 // through stdio. An open file or folder is a Vfs_file in the descriptor
 // table (kernel/fd/table.cpp answers read, lseek, close, dup, fcntl, ...
-// for every kind of descriptor). Everything is read-only: opening for
-// writing answers EROFS.
+// for every kind of descriptor). Files are read-only: opening one for
+// writing answers EROFS. /dev/random and /dev/urandom are character
+// devices (a Device_file), readable and writable; what else a service
+// mounted in the VFS tree (an int, a delegate) is listed and stat()ed
+// with no permissions, and opening it answers EACCES.
 //
 // These run as system calls: interrupts off, on the caller's stack, SSE
 // state saved by the entry. Nothing here may throw across the C boundary.
@@ -48,6 +51,27 @@ class Vfs_file final : public fd::File {
   bool pollable() override { return false; }
 };
 
+// An open character device (/dev/random, /dev/urandom).
+class Device_file final : public fd::File {
+ public:
+  vfs::Node node;
+
+  long read(void* buf, size_t len) override
+  {
+    if (!buf && len)
+      return -EFAULT;
+    return node.device->read(buf, len);
+  }
+  long write(const void* buf, size_t len) override
+  {
+    if (!buf && len)
+      return -EFAULT;
+    return node.device->write(buf, len);
+  }
+  long lseek(int64_t, int) override { return 0; }     // as Linux's random devices
+  long fstat(struct stat* st) override;
+};
+
 Vfs_file* lookup(int fd)
 {
   return dynamic_cast<Vfs_file*>(fd::lookup(fd));
@@ -87,12 +111,23 @@ int resolve_at(int dirfd, const char* path, vfs::Node& n)
   return vfs::resolve(p, n);
 }
 
+unsigned mode_of(const vfs::Node& n)
+{
+  switch (n.kind) {
+  case vfs::Node::Kind::device: return S_IFCHR | 0666;
+  case vfs::Node::Kind::object: return S_IFREG;
+  default: return n.dir ? (S_IFDIR | 0555) : (S_IFREG | 0444);
+  }
+}
+
 void fill_stat(const vfs::Node& n, struct stat* st)
 {
   std::memset(st, 0, sizeof *st);
   st->st_dev = vfs::device_number(n);
   st->st_ino = vfs::inode_number(n.path);
-  st->st_mode = n.dir ? (S_IFDIR | 0555) : (S_IFREG | 0444);
+  st->st_mode = mode_of(n);
+  if (n.device)
+    st->st_rdev = n.device->rdev();
   st->st_nlink = n.dir ? 2 : 1;
   st->st_size = n.size;
   st->st_blksize = vfs::block_size(n);
@@ -118,7 +153,11 @@ void fill_statx(const vfs::Node& n, kstatx* s)
   s->stx_mask = STATX_BASIC_STATS;
   s->stx_blksize = vfs::block_size(n);
   s->stx_nlink = n.dir ? 2 : 1;
-  s->stx_mode = static_cast<uint16_t>(n.dir ? (S_IFDIR | 0555) : (S_IFREG | 0444));
+  s->stx_mode = static_cast<uint16_t>(mode_of(n));
+  if (n.device) {
+    s->stx_rdev_major = n.device->rdev() >> 8;
+    s->stx_rdev_minor = n.device->rdev() & 0xFF;
+  }
   s->stx_ino = vfs::inode_number(n.path);
   s->stx_size = n.size;
   s->stx_blocks = (n.size + 511) / 512;
@@ -193,6 +232,12 @@ long Vfs_file::fstat(struct stat* st)
   return 0;
 }
 
+long Device_file::fstat(struct stat* st)
+{
+  fill_stat(node, st);
+  return 0;
+}
+
 long Vfs_file::ioctl(unsigned long req, uint64_t arg)
 {
   if (req != FIONREAD || node.dir)
@@ -239,6 +284,16 @@ long file_open(int dirfd, const char* path, int flags, int mode)
       return err;
     if ((flags & O_CREAT) && (flags & O_EXCL))
       return -EEXIST;
+    if (n.kind == vfs::Node::Kind::device) {
+      if (flags & O_DIRECTORY)
+        return -ENOTDIR;
+      auto f = std::make_shared<Device_file>();
+      f->node = std::move(n);
+      f->status_flags = flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
+      return fd::install(std::move(f), (flags & O_CLOEXEC) != 0);
+    }
+    if (n.kind == vfs::Node::Kind::object)
+      return (flags & O_DIRECTORY) ? -ENOTDIR : -EACCES;
     if (n.dir && access != O_RDONLY)
       return -EISDIR;
     if (access != O_RDONLY || (flags & O_TRUNC))
@@ -323,7 +378,7 @@ long file_getdents64(int fd, void* buf, uint64_t len)
       std::memcpy(r + 8, &next, 8);
       uint16_t rl = static_cast<uint16_t>(reclen);
       std::memcpy(r + 16, &rl, 2);
-      r[18] = d.dir ? DT_DIR : DT_REG;
+      r[18] = d.dir ? DT_DIR : d.device ? DT_CHR : DT_REG;
       std::memcpy(r + 19, d.name.data(), d.name.size());
       used += reclen;
       f->pos++;
@@ -340,6 +395,10 @@ long file_access(int dirfd, const char* path, int mode, int flags)
     vfs::Node n;
     if (int err = resolve_at(dirfd, path, n))
       return err;
+    if (n.kind == vfs::Node::Kind::device)
+      return (mode & X_OK) ? -EACCES : 0;
+    if (n.kind == vfs::Node::Kind::object)
+      return mode ? -EACCES : 0;
     if (mode & W_OK)
       return -EROFS;
     if ((mode & X_OK) && !n.dir)

@@ -1,7 +1,7 @@
-// The native file API (<fs>), over the VFS.
+// The native file API (<fs.hpp>), over the VFS.
 #include <cerrno>
 
-#include <fs>
+#include <fs.hpp>
 
 #include "kernel/block.hpp"
 #include "kernel/vfs.hpp"
@@ -74,9 +74,9 @@ std::vector<Device> devices()
   std::vector<Device> out;
   auto mounts = ukbase::vfs::mounts();
   for (auto& dev : ukbase::block_devices()) {
-    Device d{dev->name(), dev->description(), dev->sectors() * ukbase::Block_device::SECTOR, "", ""};
+    Device d{dev.name, dev.description, dev.dev->size() * dev.dev->block_size(), "", ""};
     for (auto& m : mounts)
-      if (m.device == dev->name() && m.description == dev->description()) {
+      if (m.device == dev.name && m.description == dev.description) {
         d.mount_point = m.path;
         d.type = m.type;
       }

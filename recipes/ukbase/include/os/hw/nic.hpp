@@ -1,17 +1,19 @@
 // A network device, as IncludeOS's hw/nic.hpp sees it: Inet::nic(),
 // Interfaces::get_nic(). ukbase's drivers are the kernel's; this is the
-// view services get (name, address, MTU, counters).
+// view services get (name, address, MTU, counters). It is a hw::Device,
+// so os::machine().get<hw::Nic>(N) lists it too.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
+#include <hw/device.hpp>
 #include <hw/mac_addr.hpp>
 
 namespace hw {
 
-class Nic {
+class Nic : public Device {
  public:
   /// Device `index` (eth<index>) as the kernel found it.
   explicit Nic(unsigned index);
@@ -38,6 +40,10 @@ class Nic {
   void poll() {}
 
   unsigned index() const noexcept { return index_; }
+
+  Type device_type() const noexcept { return Type::Nic; }
+  /// The kernel's driver owns the device.
+  void deactivate() {}
 
  private:
   unsigned index_;

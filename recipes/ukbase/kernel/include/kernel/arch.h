@@ -13,6 +13,7 @@ void arch_init(void);                       /* CPU tables, interrupts, ACPI, clo
 void arch_console_write(const char* s, size_t len);   /* early/kernel console */
 int arch_console_at_line_start(void);       /* last byte written was '\n' */
 NORETURN void arch_poweroff(void);         /* ACPI S5; QEMU exits by itself */
+NORETURN void arch_reboot(void);           /* a CPU reset (QEMU -no-reboot: it exits) */
 
 void arch_irq_enable(void);
 void arch_irq_disable(void);

@@ -1,6 +1,7 @@
 // Internal: the event loop and the pieces it drives (C++ side of libos).
 #pragma once
 #include <cstdint>
+#include <functional>
 
 namespace ukbase {
 
@@ -14,5 +15,10 @@ void timers_run_expired();
 uint64_t timers_next_deadline();
 
 bool shutdown_requested() noexcept;
+
+/// A periodic timer of the kernel's own (polling a device): it runs as
+/// Timers::periodic's do and Timers::stop(id) ends it, but it does not
+/// count in Timers::active(), which is about the service's timers.
+int32_t kernel_periodic(uint64_t period_ns, std::function<void()> handler);
 
 }  // namespace ukbase

@@ -32,6 +32,12 @@ void* kernel_pages(size_t bytes);
 
 size_t memory_heap_bytes(void);
 size_t memory_used_bytes(void);
+uintptr_t memory_heap_start(void);
+/* The end of the highest heap page in use. */
+uintptr_t memory_heap_top(void);
+/* Bytes of RAM in use: the kernel image, what is kept above it, and the
+ * heap pages in use. */
+size_t memory_in_use(void);
 
 /* Small helpers that never touch SIMD registers. Eight bytes at a time,
  * then the rest: under QEMU's TCG a `rep stosb`/`rep movsb` runs one byte

@@ -1,35 +1,72 @@
-// Internal: the file name space. FAT volumes are mounted at /memdisk (the
-// memdisk) and /disk/<name> (each block device holding a whole-disk FAT
-// file system, named by its serial number); "/" and "/disk" are folders
-// made of the mount points. Everything is read-only. The system calls
-// (file_syscalls.cpp) and the native API (<fs>) both go through here.
+// Internal: the file name space. It is the tree of IncludeOS's <fs/vfs.hpp>
+// (fs::VFS_entry nodes under fs::VFS::root()), holding:
+//   * the kernel's own mounts: the memdisk at /memdisk, every block device
+//     with a FAT file system (the whole device, or its first partition)
+//     at /disk/<name> (its serial number), the random devices at
+//     /dev/random and /dev/urandom;
+//   * config.json's "vfs" mounts (a folder of a disk at a path);
+//   * what the service mounts with fs::mount() and fs::VFS::mount().
+// The system calls (file_syscalls.cpp) and the native API (<fs.hpp>) both
+// look paths up here: down the tree's entries, and into a FAT volume at
+// an entry that holds one (a Dirent, a File_system, a Disk). FAT volumes
+// are read-only.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <fs/common.hpp>
+
+namespace fs {
+class Disk;
+class FAT;
+class VFS_entry;
+}  // namespace fs
+
 namespace ukbase {
 
-class Block_device;
-namespace fat { struct Entry; class Volume; }
-
-/// Mount every block device holding FAT; print a line for each.
+/// Mount the kernel's file systems and config.json's "vfs" part; print a
+/// line for each.
 void mount_filesystems();
+
+/// What fs::Disk does in init_fs(), at once and without its lines: the
+/// error, and where the file system was found (0: the whole device,
+/// 1-4: that partition).
+struct Disk_access {
+  static fs::error_t init(fs::Disk& disk, int& partition);
+};
 
 namespace vfs {
 
-struct Mount;
+/// A character device: what read() and write() of it do.
+class Char_device {
+ public:
+  virtual ~Char_device() = default;
+  virtual long read(void* buf, size_t len) = 0;
+  virtual long write(const void* buf, size_t len) = 0;
+  /// Its device number (st_rdev): major << 8 | minor.
+  virtual unsigned rdev() const = 0;
+};
+
+/// The "vfs" plugin: show /dev/random and /dev/urandom in the tree that
+/// print_tree() and child_count() show.
+void show_random_devices();
 
 /// What a path names.
 struct Node {
-  Mount* mount = nullptr;          // nullptr: a folder made of mount points
+  enum class Kind { folder, fat, device, object };
+  Kind kind = Kind::folder;
   std::string path;                // absolute, normalised
   bool dir = true;
-  uint32_t cluster = 0;            // FAT entry (when mount != nullptr)
+  fs::VFS_entry* entry = nullptr;  // the tree's entry at this path, if it is one
+  fs::FAT* fat = nullptr;          // Kind::fat: the file system
+  uint32_t cluster = 0;            // Kind::fat: its FAT entry
   uint32_t size = 0;
   int64_t mtime = 0;
+  Char_device* device = nullptr;   // Kind::device
 };
 
 struct Dirent {
@@ -37,9 +74,10 @@ struct Dirent {
   bool dir;
   uint64_t size;
   int64_t mtime;
+  bool device = false;             // a character device
 };
 
-/// Mount points, in mount order, and what is mounted there.
+/// The kernel's FAT mounts, in mount order.
 struct Mount_info {
   std::string path;
   std::string device;              // the block device's name
@@ -65,8 +103,8 @@ struct Cursor {
 /// Up to `len` bytes at `off` of a file: bytes read or -errno.
 long read(const Node& file, uint64_t off, void* buf, size_t len, Cursor& cur);
 
-/// Identity numbers for stat(): the mount's index + 1 (0: the folders
-/// of mount points) and a hash of the path.
+/// Identity numbers for stat(): one per FAT volume from 1 (0: the tree's
+/// own folders and objects) and a hash of the path.
 uint64_t device_number(const Node& n);
 uint64_t inode_number(std::string_view path);
 uint32_t block_size(const Node& n);

@@ -25,7 +25,8 @@ struct interrupt_frame {
 
 void idt_init(void);
 void gdt_init(void);
-void exception_handler(struct interrupt_frame* f);
+/* CPU exceptions (exceptions.c); IncludeOS's name for its handler. */
+void __cpu_exception(struct interrupt_frame* f);
 void irq_handler(struct interrupt_frame* f);
 
 /* Called from irq_handler(); marks IRQ `irq` pending for the event loop. */
