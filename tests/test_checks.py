@@ -88,3 +88,11 @@ def test_the_platform_rules_say_what_a_panic_is():
 def test_boot_failures_and_resets(lines, status, reason):
     got, message = judge(lines)[1]
     assert got == status and reason in message, message
+
+
+def test_a_success_line_before_the_service_runs_passes():
+    """A plugin's line at boot (vmrunner judges every line, from the first)."""
+    lines = ["[ Field medic ] Diagnose complete. Healthy", RUNNING]
+    assert judge(lines, success="Healthy")[1] == (
+        0, "the success line appeared: '[ Field medic ] Diagnose complete. Healthy'")
+    assert judge(["booting", "halted"], success="Healthy")[1][0] == 72

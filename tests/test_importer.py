@@ -1,6 +1,7 @@
 """python -m ukbuild import: IncludeOS service folders (CMakeLists.txt,
 vm.json, test.py) made into service.toml, without building."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -167,3 +168,68 @@ vm.boot(None, image_name="x")
     assert t.count == {"Divide-by-zero Error": 1, "__cpu_exception": 1, "Service::start()": 1}
     assert [what for _, what in t.notes] == [
         "on_output('Connect to terminal', talk): a host-side callback (socket.socket): not translated"]
+
+
+def test_a_shared_counter_over_more_lines_than_patterns(tmp_path):
+    """vmrunner's counter of 5 lines over 4 patterns (a panic prints its
+    reason twice): one count of 5 lines matching any of them."""
+    path = tmp_path / "test.py"
+    path.write_text(r'''
+from vmrunner import vmrunner
+vm = vmrunner.vms[0]
+counter = 0
+expected = 5
+def is_good(line):
+    global counter
+    counter += 1
+    if (counter == expected):
+        vm.exit(0, "All tests passed")
+vm.on_output("\\x15\\x07\\t\*\*\*\* PANIC \*\*\*\*", is_good)
+vm.on_output("Divide-by-zero Error", is_good)
+vm.on_output("__cpu_exception", is_good)
+vm.on_output("Service::start()", is_good)
+vm.boot(20, image_name="x")
+''')
+    t = testscript.read(path)
+    (pattern, n), = t.count.items()
+    assert t.panic_expected and n == 5
+    lines = ["\x15\x07\t**** PANIC ****", "Divide-by-zero Error (0)   EIP  0x1   CODE 0",
+             "CPU: 0, Reason: Divide-by-zero Error (0)", "[3] 0x1 + 0x2: __cpu_exception",
+             "[4] 0x1 + 0x2: Service::start()", "unrelated"]
+    assert [bool(re.search(pattern, line)) for line in lines] == [True] * 5 + [False]
+    assert [what for _, what in t.notes] == [
+        "the counter 'counter' counts 5 lines over 4 patterns: one [test] count of 5 lines "
+        "matching any of them"]
+
+
+def test_a_callback_that_passes_when_the_line_holds_a_word(tmp_path):
+    path = tmp_path / "test.py"
+    path.write_text(r'''
+from vmrunner import vmrunner
+vm = vmrunner.vms[0]
+def done(line):
+    if "Healthy" in line:
+        vm.exit(0, "passed")
+    elif "failed" in line:
+        vm.exit(1, line.split(":")[1])
+    else:
+        vm.exit(2, "failed")
+vm.on_output("Diagnose complete", done)
+vm.boot(20)
+''')
+    t = testscript.read(path)
+    (success,), (fail,) = t.success, t.fail
+    good, bad = "[ Field medic ] Diagnose complete. Healthy", "Diagnose complete: failed: TLS"
+    assert re.search(success, good) and not re.search(success, bad)
+    assert re.search(fail, bad) and not re.search(fail, good) and not re.search(fail, "Healthy")
+    assert t.notes == []
+
+
+def test_a_config_json_beside_the_sources_is_the_config(greeter):
+    """IncludeOS's os_add_executable takes config.json from the folder when
+    no os_add_config names one."""
+    cmake_file = greeter / "CMakeLists.txt"
+    cmake_file.write_text("\n".join(l for l in cmake_file.read_text().splitlines()
+                                    if "os_add_config" not in l) + "\n")
+    import_service(greeter)
+    assert load_service(greeter).build.config == greeter / "config.json"

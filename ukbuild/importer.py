@@ -195,6 +195,8 @@ def from_cmake(out: Imported, listing: cmake.Listing) -> None:
         out.note("CMakeLists.txt", 0, "no os_add_stdout: the service prints nothing on serial, as "
                  "on IncludeOS ([platform] stdout = [])")
     out.platform["stdout"] = stdout or []
+    if "config" not in out.build and (out.folder / "config.json").is_file():
+        out.build["config"] = "config.json"   # what IncludeOS's os_add_executable detects
     _variables(out, listing)
     for line, what in listing.notes:
         out.note("CMakeLists.txt", line, what)

@@ -121,10 +121,32 @@ def _host_side(body, script: "_Script | None" = None, seen: set | None = None) -
 
 @dataclass
 class _Callback:
-    kind: str                  # success | count | fail | other | host
+    kind: str                  # success | success_if | count | fail | other | host
     counter: str | None = None
     threshold: object = None   # the N of "n == N", a number or a constant's name
     why: str = ""
+    needle: str | None = None  # success_if: the text the line must also hold
+
+
+def _success_if_contains(script: _Script, func, body: list) -> str | None:
+    """The ``X`` of a callback that is one ``if "X" in line: vm.exit(0)``
+    whose other branches end the test with another status (or fail)."""
+    if not isinstance(func, ast.FunctionDef) or not func.args.args or len(body) != 1 \
+            or not isinstance(body[0], ast.If):
+        return None
+    line, node = func.args.args[0].arg, body[0]
+    test = node.test
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.In)
+            and isinstance(test.comparators[0], ast.Name) and test.comparators[0].id == line):
+        return None
+    needle = script.value(test.left)
+    holder = ast.Module(body=list(node.body), type_ignores=[])
+    if not isinstance(needle, str) or {script.value(c.args[0]) for c in _calls(holder)
+                                       if _attr(c) == "exit" and c.args} != {0}:
+        return None
+    rest = ast.Module(body=list(node.orelse), type_ignores=[])
+    others = {script.value(c.args[0]) for c in _calls(rest) if _attr(c) == "exit" and c.args}
+    return needle if node.orelse and 0 not in others else None
 
 
 def _classify(script: _Script, func) -> _Callback:
@@ -162,6 +184,9 @@ def _classify(script: _Script, func) -> _Callback:
     assert_false = any(isinstance(a.test, ast.Constant) and not a.test.value for a in asserts)
     if (only_false or assert_false) and not exits:
         return _Callback("fail")
+    needle = _success_if_contains(script, func, body)
+    if needle is not None:
+        return _Callback("success_if", needle=needle)
     if exits and statuses == {0}:
         ifs = [n for n in ast.walk(holder) if isinstance(n, ast.If)]
         if ifs:
@@ -200,6 +225,7 @@ def read(path: Path) -> TestScript:
     script = _Script(tree)
     counters: dict[str, list[str]] = {}     # counter -> its patterns
     thresholds: dict[str, object] = {}
+    panics: set[str] = set()                # patterns of the panic line
     boots = []
     host_notes = set()
     for call in _calls(tree):
@@ -218,13 +244,18 @@ def read(path: Path) -> TestScript:
                 cb = _classify(script, target)
                 if cb.kind == "count":
                     thresholds.setdefault(cb.counter, cb.threshold)
-                    counters.setdefault(cb.counter, []).append(None)  # the panic counts one
+                    panics.add(pattern)
+                    counters.setdefault(cb.counter, []).append(pattern)  # the panic counts one
                 continue
             cb = _classify(script, target)
             if cb.kind == "success":
                 out.success.append(pattern)
                 if cb.counter:
                     thresholds[cb.counter] = cb.threshold
+            elif cb.kind == "success_if":
+                # the line passes with the text in it, and fails without
+                out.success.append(f"^(?=.*(?:{pattern}))(?=.*{re.escape(cb.needle)})")
+                out.fail.append(f"^(?=.*(?:{pattern}))(?!.*{re.escape(cb.needle)})")
             elif cb.kind == "count":
                 counters.setdefault(cb.counter, []).append(pattern)
                 if cb.threshold is not None:
@@ -265,16 +296,20 @@ def read(path: Path) -> TestScript:
     for counter, patterns in counters.items():
         n = thresholds.get(counter)
         n = script.constants.get(n, n) if isinstance(n, str) else n
-        named = [p for p in patterns if p is not None]
-        for p in named:
-            out.count[p] = 1
         wanted = len(patterns)
+        if isinstance(n, int) and n != wanted and wanted > 1:
+            # vmrunner's shared counter: the test ends when the lines
+            # matching any of its patterns reach n, however they spread.
+            out.count["|".join(f"(?:{p})" for p in patterns)] = n
+            out.notes.append((0, f"the counter {counter!r} counts {n} lines over {wanted} patterns: "
+                              f"one [test] count of {n} lines matching any of them"))
+            continue
+        for p in patterns:
+            if p not in panics:
+                out.count[p] = 1
         if not isinstance(n, int):
             out.notes.append((0, f"the counter {counter!r} has no number to reach: [test] count "
                               "asks for each of its lines once"))
-        elif n != wanted:
-            out.notes.append((0, f"the counter {counter!r} counts {n} lines over {wanted} patterns: "
-                              "[test] count asks for each once; set the numbers"))
     return out
 
 
