@@ -133,17 +133,29 @@ void print(const char* str, size_t len)
 
 void print_timestamps(bool enabled) { timestamps = enabled; }
 
+namespace {
+uint32_t blocking_level, highest_blocking_level;
+}
+
 void block()
 {
+  // Handlers run inside see a level of one more (IncludeOS's count of
+  // nested os::block() calls).
+  if (++blocking_level > highest_blocking_level)
+    highest_blocking_level = blocking_level;
   arch_idle(ukbase::timers_next_deadline());
   Events::process();
   ukbase::timers_run_expired();
+  --blocking_level;
 }
 
 const char* version() noexcept { return UKBASE_VERSION_STRING; }
 const char* arch() noexcept { return "x86_64"; }
 
 }  // namespace os
+
+extern "C" uint32_t os_get_blocking_level() { return os::blocking_level; }
+extern "C" uint32_t os_get_highest_blocking_level() { return os::highest_blocking_level; }
 
 // <expects>: what a failed Expects/Ensures does (IncludeOS's texts).
 void os::detail::contract_failed(const char* what, const char* condition, const char* file,

@@ -24,6 +24,8 @@
 #include <os>
 #include <timers>
 
+extern "C" uint32_t os_get_blocking_level();
+extern "C" uint32_t os_get_highest_blocking_level();
 extern bool example_plugin_registered;
 extern bool example_plugin_run;
 
@@ -138,6 +140,16 @@ int main(int argc, const char* argv[])
   Timers::oneshot(std::chrono::milliseconds(2), [](Timers::id_t) {});
   os::halt();
   check(os::cycles_since_boot() > c0, "os::halt and cycles_since_boot");
+  static uint32_t level_in_timer = 99;
+  bool ticked = false;
+  Timers::oneshot(std::chrono::milliseconds(1), [&ticked](Timers::id_t) {
+    level_in_timer = os_get_blocking_level();
+    ticked = true;
+  });
+  while (!ticked)
+    os::block();
+  check(level_in_timer == 1 && os_get_blocking_level() == 0 && os_get_highest_blocking_level() == 1,
+        "os::block and its level");
   size_t mem = os::total_memuse();
   check(mem > 512 * 1024 && mem < 128u * 1024 * 1024, "total_memuse");
 

@@ -121,7 +121,9 @@ void print(const char* str, size_t len);
 void print_timestamps(bool enabled);
 
 /// Run the event loop once: wait for an interrupt or the next timer, then
-/// run what is due.
+/// run what is due. extern "C" os_get_blocking_level() is how many
+/// block() calls are running (handlers run inside one see 1), and
+/// os_get_highest_blocking_level() the most there were at once.
 void block();
 
 /// "ukbase <version>"

@@ -44,6 +44,23 @@ class ICMP_error : public Error {
   /// "Fragmentation needed", with the next hop's MTU.
   bool is_too_big() const noexcept { return type_ == 3 && code_ == 4; }
   uint16_t pmtu() const noexcept { return pmtu_; }
+  /// The ICMP type and code in words ("Destination unreachable",
+  /// "Port unreachable").
+  std::string icmp_type_str() const
+  {
+    switch (type_) {
+    case 3: return "Destination unreachable";
+    case 4: return "Source quench";
+    case 5: return "Redirect";
+    case 11: return "Time exceeded";
+    case 12: return "Parameter problem";
+    default: return "ICMP type " + std::to_string(type_);
+    }
+  }
+  std::string icmp_code_str() const
+  {
+    return type_ == 3 || type_ == 11 ? describe(type_, code_) : "code " + std::to_string(code_);
+  }
 
   std::string to_string() const override
   {
