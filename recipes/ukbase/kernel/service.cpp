@@ -110,7 +110,10 @@ extern "C" int __ukbase_service_main(int, char**, char**)
   boot();                 // (ran from .init_array, unless linked otherwise)
   kline_break();
   kprintf(" +--> Running [ %s ]\n", Service::name());
-  Service::ready();
+  // IncludeOS calls Service::ready() from the event loop once its timers
+  // run: after start() returns, or within the first blocking call start()
+  // makes (os::block(), a blocking system call).
+  ukbase::kernel_oneshot(0, [] { Service::ready(); });
   Service::start();
   // Service::start() returned: the service lives on in the event loop.
   ukbase::event_loop();

@@ -61,6 +61,11 @@ int32_t ukbase::kernel_periodic(uint64_t period_ns, std::function<void()> handle
   return add(period_ns, period_ns, [h = std::move(handler)](Timers::id_t) { h(); }, true);
 }
 
+int32_t ukbase::kernel_oneshot(uint64_t delay_ns, std::function<void()> handler)
+{
+  return add(delay_ns, 0, [h = std::move(handler)](Timers::id_t) { h(); }, true);
+}
+
 void ukbase::timers_run_expired()
 {
   uint64_t now = clock_monotonic_ns();

@@ -60,8 +60,18 @@ __attribute__((noinline)) int divide_by_zero(int x)
   return x / zero;
 }
 
+bool main_started = false;
+
+// IncludeOS's order: after Service::start() (here: main) began, from the
+// event loop (here: the first os::block()).
+void Service::ready()
+{
+  std::printf("[test] Service::ready, %s\n", main_started ? "after main started" : "before main");
+}
+
 int main(int argc, const char* argv[])
 {
+  main_started = true;
   std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "divide") {
     std::printf("[test] dividing by zero\n");

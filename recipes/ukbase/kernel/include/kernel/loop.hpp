@@ -20,5 +20,7 @@ bool shutdown_requested() noexcept;
 /// Timers::periodic's do and Timers::stop(id) ends it, but it does not
 /// count in Timers::active(), which is about the service's timers.
 int32_t kernel_periodic(uint64_t period_ns, std::function<void()> handler);
+/// A one-shot timer of the kernel's own (not in Timers::active()).
+int32_t kernel_oneshot(uint64_t delay_ns, std::function<void()> handler);
 
 }  // namespace ukbase
