@@ -21,6 +21,7 @@
 #include <common>
 #include <hw/serial.hpp>
 #include <kprint>
+#include <net/packet.hpp>
 #include <os>
 #include <timers>
 
@@ -160,6 +161,29 @@ int main(int argc, const char* argv[])
     os::block();
   check(level_in_timer == 1 && os_get_blocking_level() == 0 && os_get_highest_blocking_level() == 1,
         "os::block and its level");
+  {
+    // BufferStore and Packet chains (IncludeOS's net/bufstore test's use).
+    net::BufferStore store(4, 256);
+    auto packet = [&store] {
+      return net::Packet_ptr(new (store.get_buffer()) net::Packet(0, 0, 200, &store));
+    };
+    auto head = packet();
+    for (int i = 0; i < 9; i++)
+      head->chain(packet());          // the store grows past its 4 buffers
+    bool grown = store.total_buffers() == 12 && store.available() == 2
+                 && head->chain_length() == 10 && head->last_in_chain() != nullptr;
+    head->set_data_end(100);
+    head->increment_layer_begin(14);
+    bool layers = head->size() == 86 && head->capacity() == 186 && head->bufsize() == 200;
+    uint8_t* inside = static_cast<uint8_t*>(static_cast<void*>(head.get())) + 1;
+    bool owned = store.is_from_this_pool(inside) && !store.is_buffer(inside);
+    auto tail = head->detach_tail();
+    head = nullptr;                   // one back
+    bool one = store.available() == 3 && tail->chain_length() == 9;
+    while (tail)
+      tail = tail->detach_tail();     // one by one
+    check(grown && layers && owned && one && store.available() == 12, "BufferStore and Packet");
+  }
   size_t mem = os::total_memuse();
   check(mem > 512 * 1024 && mem < 128u * 1024 * 1024, "total_memuse");
 
