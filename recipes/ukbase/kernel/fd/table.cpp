@@ -209,6 +209,20 @@ bool* cloexec_of(int fd)
 }
 
 }  // namespace
+
+/// readv/writev: the file and the vector checked, then `op`.
+template <typename Op>
+long with_iovec(int n, const void* iov, int cnt, Op op)
+{
+  File* f = lookup(n);
+  if (!f)
+    return -EBADF;
+  auto* v = static_cast<const struct iovec*>(iov);
+  if (long err = check_iov(v, cnt))
+    return err;
+  return guarded([&] { return op(*f, v); });
+}
+
 }  // namespace ukbase::fd
 
 // ---- system calls ---------------------------------------------------------------
@@ -235,24 +249,12 @@ long sys_write(int n, const void* buf, uint64_t len)
 
 long sys_readv(int n, const void* iov, int cnt)
 {
-  fd::File* f = fd::lookup(n);
-  if (!f)
-    return -EBADF;
-  auto* v = static_cast<const struct iovec*>(iov);
-  if (long err = fd::check_iov(v, cnt))
-    return err;
-  return guarded([&] { return f->readv(v, cnt); });
+  return fd::with_iovec(n, iov, cnt, [cnt](fd::File& f, const iovec* v) { return f.readv(v, cnt); });
 }
 
 long sys_writev(int n, const void* iov, int cnt)
 {
-  fd::File* f = fd::lookup(n);
-  if (!f)
-    return -EBADF;
-  auto* v = static_cast<const struct iovec*>(iov);
-  if (long err = fd::check_iov(v, cnt))
-    return err;
-  return guarded([&] { return f->writev(v, cnt); });
+  return fd::with_iovec(n, iov, cnt, [cnt](fd::File& f, const iovec* v) { return f.writev(v, cnt); });
 }
 
 long sys_pread64(int n, void* buf, uint64_t len, int64_t off)

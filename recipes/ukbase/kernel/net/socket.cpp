@@ -238,7 +238,11 @@ long socket_name(int n, void* addr, uint32_t* len, long (Socket::*which)(Inet_ad
   return 0;
 }
 
-long do_sendmsg(int n, const struct msghdr* m, int flags)
+namespace {
+
+/// sendmsg/recvmsg: the socket and the message header checked, then `op`.
+template <typename Msghdr, typename Op>
+long with_msghdr(int n, Msghdr* m, Op op)
 {
   long err;
   Socket* s = socket_of(n, err);
@@ -248,20 +252,19 @@ long do_sendmsg(int n, const struct msghdr* m, int flags)
     return -EFAULT;
   if (m->msg_iovlen > 1024)
     return -EMSGSIZE;
-  return guarded([&] { return s->sendmsg(*m, flags); });
+  return guarded([&] { return op(*s, *m); });
+}
+
+}  // namespace
+
+long do_sendmsg(int n, const struct msghdr* m, int flags)
+{
+  return with_msghdr(n, m, [flags](Socket& s, const msghdr& h) { return s.sendmsg(h, flags); });
 }
 
 long do_recvmsg(int n, struct msghdr* m, int flags)
 {
-  long err;
-  Socket* s = socket_of(n, err);
-  if (!s)
-    return err;
-  if (!m || (m->msg_iovlen && !m->msg_iov))
-    return -EFAULT;
-  if (m->msg_iovlen > 1024)
-    return -EMSGSIZE;
-  return guarded([&] { return s->recvmsg(*m, flags); });
+  return with_msghdr(n, m, [flags](Socket& s, msghdr& h) { return s.recvmsg(h, flags); });
 }
 
 }  // namespace
