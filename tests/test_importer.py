@@ -233,3 +233,14 @@ def test_a_config_json_beside_the_sources_is_the_config(greeter):
                                     if "os_add_config" not in l) + "\n")
     import_service(greeter)
     assert load_service(greeter).build.config == greeter / "config.json"
+
+
+def test_drivers_of_other_nics_become_virtionet(greeter):
+    cmake_file = greeter / "CMakeLists.txt"
+    cmake_file.write_text(cmake_file.read_text().replace(
+        "os_add_drivers(Greeter.Service virtionet", "os_add_drivers(Greeter.Service e1000 vmxnet3"))
+    _, imported = import_service(greeter)
+    assert load_service(greeter).platform.drivers == ("virtionet", "boot_logger")
+    notes = "\n".join(imported.notes)
+    assert "e1000: ukbuild's NICs are virtio-net: virtionet instead" in notes
+    assert "vmxnet3: ukbuild's NICs are virtio-net: virtionet instead" in notes

@@ -30,6 +30,8 @@ HEADER_SUFFIXES = (".h", ".hpp", ".hh", ".hxx", ".inl", ".ipp")
 STDS = ("c++17", "c++20", "c++23")
 IGNORED = {"cmake_minimum_required", "project", "include", "conan_basic_setup", "message",
            "configure_file", "file", "enable_testing", "add_custom_target"}
+# IncludeOS's drivers of NICs other than virtio-net (vm.json's "device").
+OTHER_NIC_DRIVERS = ("e1000", "vmxnet3", "solo5net")
 QUIET_VM_KEYS = {"description", "image", "intrusive", "time_sensitive"}  # vmrunner ignores the last two
 VM_KEYS_NOT_TRANSLATED = {"cpu": "ukbuild chooses the CPU", "bios": "ukbuild chooses the firmware",
                           "vga": "ukbuild boots without a display", "vfio": "no PCI passthrough",
@@ -152,6 +154,10 @@ def from_cmake(out: Imported, listing: cmake.Listing) -> None:
         elif c.name in ("os_add_drivers", "os_add_plugins"):
             key = "drivers" if c.name == "os_add_drivers" else "plugins"
             for name in rest:
+                if key == "drivers" and name in OTHER_NIC_DRIVERS:
+                    out.note("CMakeLists.txt", c.line, f"{c.name}: {name}: ukbuild's NICs are "
+                             "virtio-net: virtionet instead")
+                    name = "virtionet"
                 if name not in out.platform.setdefault(key, []):
                     out.platform[key].append(name)
         elif c.name in ("os_diskbuilder", "os_build_memdisk"):
