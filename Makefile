@@ -20,7 +20,7 @@ run: setup
 	$(BIN)/doit run:hello
 
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=10
 
 setup: system $(STAMP)
 	@$(BIN)/python -m compileall -q ukbuild  # byte code, even where PYTHONDONTWRITEBYTECODE is set
