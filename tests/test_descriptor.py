@@ -8,7 +8,7 @@ from conftest import write_service
 from ukbuild.descriptor import load_project, load_service
 from ukbuild.errors import DescriptorError
 
-GOOD = """
+GOOD = r"""
 [service]
 name = "echo"
 description = "Echo - OS included"

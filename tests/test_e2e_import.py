@@ -1,6 +1,7 @@
 """An IncludeOS-shaped service imported, built with doit and booted: its
 test passes through vmrunner's SUCCESS line (the service never powers
-off) and through an expected panic."""
+off) and through an expected panic; coroutines with SMP tasks build as
+C++20 and run on the one CPU."""
 
 import re
 import time
@@ -39,6 +40,57 @@ void Service::start()
 }
 """
 
+# Coroutines (IncludeOS's Coroutines TS names) whose work is handed to
+# SMP tasks, as IncludeOS's services write them.
+CORO_CPP = r"""#include <os>
+#include <smp>
+#include <experimental/coroutine>
+#include <cstdio>
+#include <vector>
+
+struct task {
+  struct promise_type {
+    int value = 0;
+    task get_return_object() { return task{handle::from_promise(*this)}; }
+    std::experimental::suspend_never initial_suspend() { return {}; }
+    std::experimental::suspend_always final_suspend() noexcept { return {}; }
+    void return_value(int v) { value = v; }
+    void unhandled_exception() {}
+  };
+  using handle = std::experimental::coroutine_handle<promise_type>;
+  handle h;
+  ~task() { if (h) h.destroy(); }
+};
+
+struct on_cpu {          // resume the coroutine from an SMP task
+  bool await_ready() { return false; }
+  void await_suspend(std::experimental::coroutine_handle<> h) { SMP::add_task([h] { h.resume(); }); }
+  int await_resume() { return SMP::cpu_id(); }
+};
+
+task sum(int n)
+{
+  int total = 0;
+  for (int i = 1; i <= n; i++) {
+    total += i + co_await on_cpu{};
+  }
+  co_return total;
+}
+
+void Service::start()
+{
+  std::vector<int> per_cpu(SMP::early_cpu_total());
+  task t = sum(10);
+  int done = 0;
+  SMP::add_task([&per_cpu] { PER_CPU(per_cpu)++; }, [&done] { done++; });
+  SMP::signal();
+  std::printf("sum %d, cpus %d, per cpu %d, done %d\n", t.h.promise().value, SMP::cpu_count(),
+              per_cpu[0], done);
+  if (t.h.done() && t.h.promise().value == 55 && per_cpu[0] == 1 && done == 1)
+    INFO("Coroutines", "SUCCESS");
+}
+"""
+
 PANIC_TEST = r'''from vmrunner import vmrunner
 vm = vmrunner.vms[0]
 counter = 0
@@ -69,7 +121,9 @@ def test_an_imported_service_builds_boots_and_passes_by_its_success_line(tmp_pat
                       "import vmrunner\nvmrunner.vms[0].boot(60, image_name='Greeter.elf.bin')\n",
                       '{"mem": 64, "image": "greeter.img"}')
     includeos_service(project, "panicker", "panicker", "Panic test", PANIC_CPP, PANIC_TEST)
-    for folder in ("greeter", "panicker"):
+    includeos_service(project, "coro", "coro", "Coroutines test", CORO_CPP,
+                      "from vmrunner import vmrunner\nvmrunner.vms[0].boot(30)\n")
+    for folder in ("greeter", "panicker", "coro"):
         imported = project.ukbuild("import", f"services/{folder}")
         assert imported.status == 0, imported
         assert imported.out.startswith(f"services/{folder}/service.toml: written from CMakeLists.txt"), imported
@@ -87,3 +141,7 @@ def test_an_imported_service_builds_boots_and_passes_by_its_success_line(tmp_pat
     panicked = project.ukbuild("test", "panicker")
     assert panicked.status == 0, panicked
     assert "the service panicked, as expected" in panicked.out, panicked
+    assert "std = 'c++20'" in project.path("services/coro/service.toml").read_text()
+    coro = project.doit("-v", "2", "test:coro")
+    assert coro.status == 0 and "[ Coroutines ] SUCCESS" in coro.out, coro
+    assert "sum 55, cpus 1, per cpu 1, done 1" in coro.out, coro

@@ -244,3 +244,11 @@ def test_drivers_of_other_nics_become_virtionet(greeter):
     notes = "\n".join(imported.notes)
     assert "e1000: ukbuild's NICs are virtio-net: virtionet instead" in notes
     assert "vmxnet3: ukbuild's NICs are virtio-net: virtionet instead" in notes
+
+
+def test_a_service_with_coroutines_is_built_as_cpp20(greeter):
+    (greeter / "service.cpp").write_text("#include <experimental/coroutine>\n"
+                                         + (greeter / "service.cpp").read_text())
+    _, imported = import_service(greeter)
+    assert load_service(greeter).build.std == "c++20"
+    assert "service.cpp: uses coroutines: [build] std = 'c++20'" in "\n".join(imported.notes)

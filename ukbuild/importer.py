@@ -28,6 +28,7 @@ from .model import SOURCE_SUFFIXES
 
 HEADER_SUFFIXES = (".h", ".hpp", ".hh", ".hxx", ".inl", ".ipp")
 STDS = ("c++17", "c++20", "c++23")
+COROUTINE_INCLUDE = re.compile(r"^\s*#\s*include\s*<(experimental/)?coroutine>", re.M)
 IGNORED = {"cmake_minimum_required", "project", "include", "conan_basic_setup", "message",
            "configure_file", "file", "enable_testing", "add_custom_target"}
 # IncludeOS's drivers of NICs other than virtio-net (vm.json's "device").
@@ -204,6 +205,7 @@ def from_cmake(out: Imported, listing: cmake.Listing) -> None:
     if "config" not in out.build and (out.folder / "config.json").is_file():
         out.build["config"] = "config.json"   # what IncludeOS's os_add_executable detects
     _variables(out, listing)
+    _coroutines(out)
     for line, what in listing.notes:
         out.note("CMakeLists.txt", line, what)
     if not out.build.get("sources"):
@@ -375,6 +377,19 @@ def from_test_py(out: Imported, path: Path) -> None:
         out.image["formats"] = ["raw"]
         out.note("test.py", 0, "boot(multiboot=False): boots ukbuild's own bootable image "
                  f"({out.service['name']}.raw), not the one vm.json names")
+
+
+def _coroutines(out: Imported) -> None:
+    """Coroutines (IncludeOS's Coroutines TS build option) are C++20's here."""
+    if out.build.get("std", "c++17") != "c++17":
+        return
+    for pattern in out.build.get("sources", []):
+        for path in sorted(out.folder.glob(pattern)):
+            if COROUTINE_INCLUDE.search(path.read_text(encoding="utf-8", errors="replace")):
+                out.build["std"] = "c++20"
+                out.note(str(path.relative_to(out.folder)), 0, "uses coroutines: [build] std = 'c++20' (the compilers "
+                         "have no Coroutines TS)")
+                return
 
 
 def _prints(out: Imported, word: str) -> bool:
