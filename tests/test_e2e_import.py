@@ -43,6 +43,7 @@ void Service::start()
 # Coroutines (IncludeOS's Coroutines TS names) whose work is handed to
 # SMP tasks, as IncludeOS's services write them.
 CORO_CPP = r"""#include <os>
+#define SMP_DEBUG 1
 #include <smp>
 #include <experimental/coroutine>
 #include <cstdio>
@@ -84,6 +85,7 @@ void Service::start()
   int done = 0;
   SMP::add_task([&per_cpu] { PER_CPU(per_cpu)++; }, [&done] { done++; });
   SMP::signal();
+  CPULOG("all resumed\n");
   std::printf("sum %d, cpus %d, per cpu %d, done %d\n", t.h.promise().value, SMP::cpu_count(),
               per_cpu[0], done);
   if (t.h.done() && t.h.promise().value == 55 && per_cpu[0] == 1 && done == 1)
@@ -144,4 +146,4 @@ def test_an_imported_service_builds_boots_and_passes_by_its_success_line(tmp_pat
     assert "std = 'c++20'" in project.path("services/coro/service.toml").read_text()
     coro = project.doit("-v", "2", "test:coro")
     assert coro.status == 0 and "[ Coroutines ] SUCCESS" in coro.out, coro
-    assert "sum 55, cpus 1, per cpu 1, done 1" in coro.out, coro
+    assert "<CPU 0> all resumed\nsum 55, cpus 1, per cpu 1, done 1" in coro.out, coro
