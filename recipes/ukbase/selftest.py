@@ -44,6 +44,9 @@ except ImportError:                      # Python < 3.11
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.join(HERE, "test")
+sys.path.insert(0, TESTS)
+sys.dont_write_bytecode = True         # no __pycache__ in the recipe
+from expect import check_lines  # noqa: E402  (test/expect.py)
 
 HOST_PROFILE = """[settings]
 os=baremetal
@@ -268,26 +271,13 @@ def boot(kernel, machine, append="", timeout=30, memory=128, extra=()):
     return status, out, took
 
 
-def expect_in_order(out, patterns):
-    """Index of the first pattern not found (in order), or None."""
-    pos = 0
-    for i, p in enumerate(patterns):
-        m = re.compile(p, re.M).search(out, pos)
-        if not m:
-            return i
-        pos = m.end()
-    return None
-
-
 def check_run(r, platform, kernel, machine, append, patterns, label,
               expect_panic=False, forbid=(), extra=(), memory=128):
     status, out, took = boot(kernel, machine, append, extra=extra, memory=memory)
     detail = "---- serial (%s) ----\n%s\n----" % (label, out)
     ok = r.check(status == 0, "%s on %s: QEMU exited by itself with 0 (%.0f ms)"
                  % (label, machine, took * 1000), detail)
-    missing = expect_in_order(out, patterns)
-    ok &= r.check(missing is None, "%s on %s: serial lines" % (label, machine),
-                  detail + ("\nmissing (in order): %r" % patterns[missing] if missing is not None else ""))
+    ok &= check_lines(r, out, patterns, "%s on %s: serial lines" % (label, machine), detail)
     panic = re.search(platform.toml["serial"]["panic"], out) is not None
     ok &= r.check(panic == expect_panic, "%s on %s: %s" % (
         label, machine, "PANIC reported" if expect_panic else "no PANIC"), detail)

@@ -11,6 +11,8 @@ import re
 import struct
 import subprocess
 
+from expect import check_lines
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 QBOOT = ["-machine", "pc", "-bios", "/usr/share/qemu/qboot.rom"]
 BANANA = "Bananas are berries; strawberries are not.\n"
@@ -114,15 +116,7 @@ def check_boot(r, boot, kernel, append, label, expect, forbid=(), extra=()):
     status, out, took = boot(kernel, "pc-qboot", append, extra=extra, timeout=60)
     detail = "---- serial (%s) ----\n%s\n----" % (label, out)
     r.check(status == 0, "%s: QEMU exited by itself with 0 (%.0f ms)" % (label, took * 1000), detail)
-    pos, missing = 0, None
-    for p in expect:
-        m = re.compile(p, re.M).search(out, pos)
-        if not m:
-            missing = p
-            break
-        pos = m.end()
-    r.check(missing is None, "%s: serial lines" % label,
-            detail + ("\nmissing (in order): %r" % missing if missing else ""))
+    check_lines(r, out, expect, "%s: serial lines" % label, detail)
     failed = re.findall(r"^\[iosfs\] .* FAILED$", out, re.M)
     oks = len(re.findall(r"^\[iosfs\] .* ok$", out, re.M))
     r.check(not failed and "PANIC" not in out, "%s: %d checks ok, none failed, no PANIC" % (label, oks),

@@ -13,6 +13,8 @@ import select
 import subprocess
 import time
 
+from expect import check_lines
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # IncludeOS's panic signature: NAK, BEL, TAB.
@@ -155,15 +157,7 @@ def run(r, plat, work, kernel, check_run, machine, machine_args):
     lines = [r"^\[test\] serial reader ready, 0 timers active$", r"^hello serial\r$",
              r"^\[test\] serial line 'hello serial'$", r"^y{40}\r$", r"^\[test\] serial line 'y{40}'$",
              r"^quit\r$", r"^\[test\] serial line 'quit'$"] + exit_ok
-    pos, missing = 0, None
-    for p in lines:
-        m = re.compile(p, re.M).search(out, pos)
-        if not m:
-            missing = p
-            break
-        pos = m.end()
-    r.check(missing is None, "COM1 reader: lines echoed and read (on_readline)",
-            detail + ("\nmissing (in order): %r" % missing if missing else ""))
+    check_lines(r, out, lines, "COM1 reader: lines echoed and read (on_readline)", detail)
 
 
 def boot_again(kernel, machine_args, append):

@@ -681,16 +681,26 @@ void VFS::mount_disk(Path path, hw::Block_device& dev, std::string desc, bool cr
   insert_entry(path, std::make_unique<VFS_entry>(disk, leaf_of(path), desc), create_path);
 }
 
+namespace {
+
+/// The disk VFS::insert_disk() gave `disk`, with its file system up.
+Disk_ptr disk_with_fs(VFS::Disk_id disk)
+{
+  auto it = disk_map().find(disk);
+  if (it == disk_map().end() || !it->second)
+    throw Err_not_found("Disk " + std::to_string(disk) + " is not mounted");
+  if (!it->second->fs_ready())
+    throw Disk::Err_not_mounted("Disk " + std::to_string(disk) + " does not have an initialized file system");
+  return it->second;
+}
+
+}  // namespace
+
 void VFS::mount(Path local, Disk_id disk, Path remote, std::string desc, on_mount_delg fn)
 {
   INFO("VFS", "Creating mountpoint for blk%d::%s on %s", disk, remote.to_string().c_str(),
        local.to_string().c_str());
-  auto it = disk_map().find(disk);
-  if (it == disk_map().end() || !it->second)
-    throw Err_not_found("Disk " + std::to_string(disk) + " is not mounted");
-  Disk_ptr d = it->second;
-  if (!d->fs_ready())
-    throw Disk::Err_not_mounted("Disk " + std::to_string(disk) + " does not have an initialized file system");
+  Disk_ptr d = disk_with_fs(disk);
   d->fs().stat(std::make_shared<Path>(remote), [local, desc, fn, d](error_t err, Dirent ent) {
     if (!err) {
       try {
@@ -747,12 +757,7 @@ Disk_ptr& VFS::insert_disk(hw::Block_device& dev)
 
 void VFS::insert_dirent(Disk_id disk, Path path, insert_dirent_delg fn)
 {
-  auto it = disk_map().find(disk);
-  if (it == disk_map().end() || !it->second)
-    throw Err_not_found("Disk " + std::to_string(disk) + " is not mounted");
-  Disk_ptr d = it->second;
-  if (!d->fs_ready())
-    throw Disk::Err_not_mounted("Disk " + std::to_string(disk) + " does not have an initialized file system");
+  Disk_ptr d = disk_with_fs(disk);
   d->fs().stat(std::make_shared<Path>(path), [fn, d](error_t err, Dirent ent) {
     static auto* kept = new std::vector<std::unique_ptr<Dirent>>;
     kept->push_back(std::make_unique<Dirent>(ent));
