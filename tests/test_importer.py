@@ -252,3 +252,11 @@ def test_a_service_with_coroutines_is_built_as_cpp20(greeter):
     _, imported = import_service(greeter)
     assert load_service(greeter).build.std == "c++20"
     assert "service.cpp: uses coroutines: [build] std = 'c++20'" in "\n".join(imported.notes)
+
+
+def test_a_bracket_comment_inside_the_arguments_is_skipped(tmp_path):
+    path = tmp_path / "CMakeLists.txt"
+    path.write_text("set(SOURCES a.cpp #[[ b.cpp\n  c.cpp ]] d.cpp # e.cpp\n  f.cpp)\nlast(x)\n")
+    read = cmake.read(path)
+    assert [(c.name, c.args, c.line) for c in read.commands] == [("last", ("x",), 4)]
+    assert read.variables["SOURCES"] == "a.cpp;d.cpp;f.cpp"

@@ -56,6 +56,15 @@ class CMakeError(ValueError):
 _BRACKET_OPEN = re.compile(r"\[(=*)\[")
 
 
+def _comment_end(text: str, i: int) -> int:
+    """Where the comment starting at text[i] ('#') ends: after a bracket
+    comment's closing bracket, else at the end of its line."""
+    m = _BRACKET_OPEN.match(text, i + 1)
+    end = text.find(f"]{m.group(1)}]", i) if m else -1
+    stop = end + len(m.group(1)) + 2 if m and end >= 0 else text.find("\n", i)
+    return len(text) if stop < 0 else stop
+
+
 def _tokens(text: str):
     """(name, [_Arg with unexpanded text], line) for each command invocation."""
     i, line, n = 0, 1, len(text)
@@ -67,10 +76,7 @@ def _tokens(text: str):
         elif c.isspace():
             i += 1
         elif c == "#":
-            m = _BRACKET_OPEN.match(text, i + 1)
-            end = text.find(f"]{m.group(1)}]", i) if m else -1
-            stop = end + len(m.group(1)) + 2 if m and end >= 0 else text.find("\n", i)
-            stop = n if stop < 0 else stop
+            stop = _comment_end(text, i)
             line += text.count("\n", i, stop)
             i = stop
         else:
@@ -99,8 +105,9 @@ def _arguments(text: str, i: int, line: int):
         elif c.isspace():
             i += 1
         elif c == "#":
-            stop = text.find("\n", i)
-            i = n if stop < 0 else stop
+            stop = _comment_end(text, i)
+            line += text.count("\n", i, stop)
+            i = stop
         elif c == ")":
             if depth == 0:
                 return args, i + 1, line
