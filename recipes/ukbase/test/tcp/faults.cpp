@@ -166,6 +166,15 @@ struct World : Listener_handler {
     }
   }
 
+  /// Host b listens on port 80, accepting with tcp_accept_ready().
+  void listen(int backlog)
+  {
+    int err;
+    Endpoint ep{0, 80};
+    listener = b->listen(ep, backlog, err);
+    listener->set_handler(this);
+  }
+
   /// Run until `done` or `limit` of simulated time; false on timeout.
   template <class Done>
   bool run(Done done, uint64_t limit)
@@ -245,9 +254,7 @@ void one_seed(int seed, size_t bytes)
   oa.delayed_ack = r() % 4 != 0;
   ob.delayed_ack = r() % 4 != 0;
   int err;
-  Endpoint ep{0, 80};
-  w.listener = w.b->listen(ep, 16, err);
-  w.listener->set_handler(&w);
+  w.listen(16);
   w.server_bytes = bytes;
   w.server_seed = uint64_t(seed);
   w.server_opts = ob;
@@ -299,9 +306,7 @@ void many_connections(size_t n, size_t bytes)
     d.queue_ns = 50 * MS;
   }
   int err;
-  Endpoint ep{0, 80};
-  w.listener = w.b->listen(ep, 512, err);
-  w.listener->set_handler(&w);
+  w.listen(512);
   w.server_bytes = bytes;
   w.server_seed = 5;
   std::vector<std::unique_ptr<Flow>> clients;
@@ -365,9 +370,7 @@ void bulk(size_t bytes, bool both, uint32_t buf, double min_mbps)
     d.queue_ns = 4 * MS;
   }
   int err;
-  Endpoint ep{0, 80};
-  w.listener = w.b->listen(ep, 16, err);
-  w.listener->set_handler(&w);
+  w.listen(16);
   w.server_bytes = both ? bytes : 0;
   Flow client;
   client.to_send = bytes;
