@@ -37,6 +37,7 @@ class Virtio_net final : public net::Nic {
 
  private:
   void receive_all();
+  void reclaim_tx();
   void kick_tx();
 
   virtio::Device dev_;
@@ -114,12 +115,18 @@ void Virtio_net::receive_all()
     kick_tx();
 }
 
-uint8_t* Virtio_net::tx_buffer()
+/// Take back the transmit buffers the device has sent.
+void Virtio_net::reclaim_tx()
 {
   uint32_t id, len;
   while (tx_.pop_used(id, len))
     if (id < tx_.size)
       tx_free_.push_back(static_cast<uint16_t>(id));
+}
+
+uint8_t* Virtio_net::tx_buffer()
+{
+  reclaim_tx();
   if (tx_free_.empty()) {
     // The device may be waiting for the kick held back in a burst.
     if (tx_kick_)
@@ -144,10 +151,7 @@ void Virtio_net::transmit(uint8_t* frame, size_t len)
 
 bool Virtio_net::tx_pending()
 {
-  uint32_t id, len;
-  while (tx_.pop_used(id, len))
-    if (id < tx_.size)
-      tx_free_.push_back(static_cast<uint16_t>(id));
+  reclaim_tx();
   if (tx_kick_)
     kick_tx();
   return tx_free_.size() < tx_.size;
