@@ -379,25 +379,27 @@ def from_test_py(out: Imported, path: Path) -> None:
                  f"({out.service['name']}.raw), not the one vm.json names")
 
 
+def _source_texts(out: Imported):
+    """(path, text) of each of the service's sources, in a stable order."""
+    for pattern in out.build.get("sources", []):
+        for path in sorted(out.folder.glob(pattern)):
+            yield path, path.read_text(encoding="utf-8", errors="replace")
+
+
 def _coroutines(out: Imported) -> None:
     """Coroutines (IncludeOS's Coroutines TS build option) are C++20's here."""
     if out.build.get("std", "c++17") != "c++17":
         return
-    for pattern in out.build.get("sources", []):
-        for path in sorted(out.folder.glob(pattern)):
-            if COROUTINE_INCLUDE.search(path.read_text(encoding="utf-8", errors="replace")):
-                out.build["std"] = "c++20"
-                out.note(str(path.relative_to(out.folder)), 0, "uses coroutines: [build] std = 'c++20' (the compilers "
-                         "have no Coroutines TS)")
-                return
+    for path, text in _source_texts(out):
+        if COROUTINE_INCLUDE.search(text):
+            out.build["std"] = "c++20"
+            out.note(str(path.relative_to(out.folder)), 0, "uses coroutines: [build] std = 'c++20' "
+                     "(the compilers have no Coroutines TS)")
+            return
 
 
 def _prints(out: Imported, word: str) -> bool:
-    for pattern in out.build.get("sources", []):
-        for path in out.folder.glob(pattern):
-            if word in path.read_text(encoding="utf-8", errors="replace"):
-                return True
-    return False
+    return any(word in text for _, text in _source_texts(out))
 
 
 # -- putting it together -------------------------------------------------------
