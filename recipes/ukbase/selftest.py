@@ -44,7 +44,7 @@ except ImportError:                      # Python < 3.11
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.join(HERE, "test")
-sys.path.insert(0, TESTS)
+sys.path.insert(0, TESTS)              # the test modules (test/*.py)
 sys.dont_write_bytecode = True         # no __pycache__ in the recipe
 from expect import check_lines  # noqa: E402  (test/expect.py)
 
@@ -399,15 +399,11 @@ def main():
         PANIC_SIGNATURE, r"^CPU: 0, Reason: Page Fault \(14\)$"], "null dereference",
         expect_panic=True)
 
-    sys.path.insert(0, TESTS)
-    sys.dont_write_bytecode = True         # no __pycache__ in the recipe
     import kernel_api
     kernel_api.run(r, plat, work, kernel_api.build(plat, work, a.verbose), check_run, m, MACHINES[m])
 
     boot_times = None
     if not a.no_devices:
-        sys.path.insert(0, TESTS)
-        sys.dont_write_bytecode = True     # no __pycache__ in the recipe
         import devices
         objcopy = plat.tool("objcopy")[0]
         built = devices.run_files_tests(r, plat, work, check_run, objcopy, a.verbose)
