@@ -190,7 +190,12 @@ persistent = true
     ("[[vm.disk]]\nsource = 'data'\n", "vm.disk[0].name", "missing"),
     ("[vm]\nboot = 'disk'\n", "vm.boot", "set [image] formats"),
     ("[image]\nformats = ['iso']\n", "image.formats[0]", "expected one of 'raw', 'qcow2', 'vmdk'"),
-    ("[build]\nmemdisk = 'nothere'\n", "build.memdisk", "expected an existing folder"),
+    ("[build]\nmemdisk = 'nothere'\n", "build.memdisk", "expected an existing folder (made into a FAT image) or an image file"),
+    ("[test]\nscript = 'test.sh'\n", "test.script", "expected text matching"),
+    ("[test]\nscript = 'nothere.py'\n", "test.script", "expected an existing file"),
+    ("[test]\nnetwork = { bridge43 = '10.0.0.1' }\n", "test.network.bridge43", "expected a.b.c.d/bits with a network"),
+    ("[test]\nnetwork = { bridge43 = 'ten/24' }\n", "test.network.bridge43", "the host's address on the bridge"),
+    ("[test]\nnetwork = { 'a bridge' = '10.0.0.1/24' }\n", "test.network", "invalid key name 'a bridge'"),
     ("[build]\nconfig = 'bad.json'\n", "build.config", "is not valid JSON: Expecting value at line 1, column 10"),
     ("[build]\nconfig = '../config.json'\n", "build.config", "leaves the service folder"),
 ])

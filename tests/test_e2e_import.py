@@ -147,3 +147,53 @@ def test_an_imported_service_builds_boots_and_passes_by_its_success_line(tmp_pat
     coro = project.doit("-v", "2", "test:coro")
     assert coro.status == 0 and "[ Coroutines ] SUCCESS" in coro.out, coro
     assert "<CPU 0> all resumed\nsum 55, cpus 1, per cpu 1, done 1" in coro.out, coro
+
+
+IMAGE_CMAKE = """cmake_minimum_required(VERSION 3.31.6)
+project(service)
+include(os)
+os_add_executable(sectors "Memdisk image test" service.cpp)
+os_add_stdout(sectors default_stdout)
+os_add_memdisk(sectors ${CMAKE_CURRENT_SOURCE_DIR}/three.disk)
+"""
+
+IMAGE_CPP = r"""#include <os>
+#include <memdisk>
+#include <cstdio>
+#include <string>
+
+void Service::start()
+{
+  auto disk = fs::shared_memdisk();
+  CHECKSERT(!disk->empty(), "the memdisk has sectors");
+  CHECKSERT(disk->dev().size() == 3, "3 sectors, as the image has");
+  for (uint64_t i = 0; i < 3; i++) {
+    auto buf = disk->dev().read_sync(i);
+    std::printf("sector %llu starts with %s\n", (unsigned long long) i,
+                std::string((const char*) buf->data(), 6).c_str());
+  }
+  CHECKSERT(disk->dev().read_sync(3) == nullptr, "nothing past the end");
+  INFO("Memdisk", "SUCCESS");
+}
+"""
+
+
+def test_an_image_file_memdisk_is_linked_in_as_it_is(tmp_path):
+    """os_add_memdisk(image): [build] memdisk names the file, whose sectors
+    the service reads back unchanged (no file system made of it)."""
+    project = Project(tmp_path, services=())
+    path = project.path("services/sectors")
+    path.mkdir(parents=True)
+    (path / "CMakeLists.txt").write_text(IMAGE_CMAKE)
+    (path / "service.cpp").write_text(IMAGE_CPP)
+    (path / "test.py").write_text("from vmrunner import vmrunner\nvmrunner.vms[0].boot(20)\n")
+    (path / "three.disk").write_bytes(b"".join(f"SECT-{i}".encode().ljust(512, b".")
+                                               for i in range(3)))
+    imported = project.ukbuild("import", "services/sectors")
+    assert imported.status == 0 and "memdisk = 'three.disk'" in \
+        (path / "service.toml").read_text(), imported
+    result = project.doit("-v", "2", "test:sectors")
+    assert result.status == 0, result
+    for i in range(3):
+        assert f"sector {i} starts with SECT-{i}" in result.out, result
+    assert "[x] nothing past the end" in result.out, result

@@ -18,7 +18,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import harness
+from . import harness, netns
 from .descriptor import load_project
 from .errors import UkbuildError, display_path
 from .model import Service
@@ -72,6 +72,13 @@ def run_test(root: Path, service: Service, echo=None) -> tuple[int, str]:
         run_sh, rules = _built(root, service)
     except UkbuildError as err:
         return harness.BOOT_FAILED, str(err)
+    if service.test.network and not netns.inside():
+        return in_private_network(root, service, echo)
+    if service.test.script:
+        outcome = harness.script(run_sh, script_env(root, service), service.folder,
+                                 service.relative(service.test.script), service.test.timeout,
+                                 echo=echo)
+        return outcome.status, outcome.message
     client = test_client(root, service) if service.test.client else None
     forwards = {fwd.guest_port: f"{display_path(service.descriptor)}: vm.net[{i}].forward[{j}]"
                 for i, net in enumerate(service.vm.nets)
@@ -79,6 +86,40 @@ def run_test(root: Path, service: Service, echo=None) -> tuple[int, str]:
     outcome = harness.test(run_sh, rules, service.test, echo=echo, client=client,
                            forwards=forwards)
     return outcome.status, outcome.message
+
+
+COMPAT = Path(__file__).resolve().parent / "compat"
+
+
+def script_env(root: Path, service: Service) -> dict:
+    """[test] script's environment: vmrunner's API importable (ukbuild's
+    compat modules, after anything installed), and where its VM boots from."""
+    path = os.environ.get("PYTHONPATH", "")
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (path, str(COMPAT)) if p),
+                UKBUILD_SERVICE=service.name,
+                UKBUILD_BUILD_DIR=str(root / "build" / service.name),
+                UKBUILD_VMRUNNER=json.dumps({
+                    "run_sh": str(root / "build" / service.name / "run.sh"),
+                    "cmdline": service.vm.cmdline}))
+
+
+def in_private_network(root: Path, service: Service, echo=None) -> tuple[int, str]:
+    """The test again, in a network namespace with [test] network's bridges."""
+    argv = netns.wrap([sys.executable, "-m", "ukbuild", "--root", str(root), "test",
+                       service.name], service.test.network)
+    verdict = f"test:{service.name}: "
+
+    def shown(line: str) -> None:   # all but the verdict, which is said once, outside
+        if echo and not line.startswith(verdict):
+            echo(line)
+
+    status, lines = harness.relay(argv, shown)
+    for line in reversed(lines):
+        if line.startswith(verdict) and "): " in line:
+            return status, line.split("): ", 1)[1]
+    last = next((line for line in reversed(lines) if line.strip()), "")
+    return (status or harness.BOOT_FAILED,
+            f"could not run the test in a private network: {last or f'status {status}'}")
 
 
 def test_client(root: Path, service: Service) -> harness.Client:

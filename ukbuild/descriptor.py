@@ -438,8 +438,7 @@ def resolve_service(folder: Path, descriptor: Path, data: dict,
         std=b.get("std", "c++17"),
         build_type=b.get("build_type", "Release"),
         requires=tuple(b.get("requires", ())),
-        memdisk=(res.existing(["build", "memdisk"], b["memdisk"], "folder")
-                 if b.get("memdisk") else None),
+        memdisk=_memdisk(res, b["memdisk"]) if b.get("memdisk") else None,
         config=_config(res, b["config"]) if b.get("config") else None,
     )
 
@@ -476,7 +475,13 @@ def resolve_service(folder: Path, descriptor: Path, data: dict,
         count=tuple((pattern, int(n)) for pattern, n in t.get("count", {}).items()),
         fail=tuple(t.get("fail", ())),
         panic=t.get("panic", "fail"),
+        script=res.existing(["test", "script"], t["script"], "file") if "script" in t else None,
+        network=tuple((bridge, _host_address(res, bridge, address))
+                      for bridge, address in t.get("network", {}).items()),
     )
+    if test.script and test.client:
+        raise res.error(["test", "client"], "a [test] script drives the test itself: "
+                        "give either script or client")
     patterns = [(["test", "expect", i], p) for i, p in enumerate(test.expect)]
     patterns += [(["test", "fail", i], p) for i, p in enumerate(test.fail)]
     patterns += [(["test", "count", p], p) for p, _ in test.count]
@@ -501,6 +506,30 @@ def resolve_service(folder: Path, descriptor: Path, data: dict,
         test=test,
         recipe=recipe if recipe.is_file() else None,
     )
+
+
+def _memdisk(res, text: str) -> Path:
+    """[build] memdisk: a folder (made into a FAT image) or an image file (as is)."""
+    path = res.inside(["build", "memdisk"], text)
+    if not (path.is_dir() or path.is_file()):
+        raise res.error(["build", "memdisk"], "expected an existing folder (made into a FAT "
+                        f"image) or an image file (linked in as is), found nothing at {text!r}")
+    return path
+
+
+def _host_address(res, bridge: str, address: str) -> str:
+    """[test] network's host address on ``bridge``: an IPv4 interface a.b.c.d/bits."""
+    import ipaddress
+
+    try:
+        iface = ipaddress.IPv4Interface(address)
+    except ValueError:
+        raise res.error(["test", "network", bridge],
+                        f"expected the host's address on the bridge, a.b.c.d/bits, not {address!r}") from None
+    if "/" not in address or iface.network.prefixlen == 32:
+        raise res.error(["test", "network", bridge],
+                        f"expected a.b.c.d/bits with a network (say {iface.ip}/24), not {address!r}")
+    return str(iface)
 
 
 def load_service(folder: Path, cache: "DescriptorCache | None" = None) -> Service:

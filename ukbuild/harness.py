@@ -206,6 +206,65 @@ def test(run_sh: Path, rules: dict, spec: TestSpec, echo=None, client: Client | 
     return Outcome(status, message if status == PASS else _with_warnings(message, watch), watch.lines)
 
 
+SCRIPT_LIMIT = 4      # a script may run this many times [test] timeout (at least MIN_SCRIPT)
+MIN_SCRIPT = 240.0
+
+
+def relay(argv: list[str], echo=None, env: dict | None = None, cwd: Path | None = None,
+          limit: float | None = None) -> tuple[int, list[str]]:
+    """Run ``argv``, its output lines shown through ``echo`` as they come:
+    (its status, its lines). After ``limit`` seconds it is stopped (status 66)."""
+    try:
+        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                start_new_session=True, preexec_fn=_die_with_parent)
+    except OSError as err:
+        return BOOT_FAILED, [f"could not start {argv[0]}: {err.strerror}"]
+    sink: "queue.Queue" = queue.Queue()
+    threading.Thread(target=_pump, args=(proc.stdout, sink), daemon=True).start()
+    lines: list[str] = []
+    deadline = time.monotonic() + limit if limit else None
+    while True:
+        wait = None if deadline is None else deadline - time.monotonic()
+        if wait is not None and wait <= 0:
+            _kill(proc)
+            return TIMEOUT, lines + [f"stopped after {limit:g} s"]
+        try:
+            _, raw = sink.get(timeout=wait)
+        except queue.Empty:
+            continue
+        if raw is None:
+            break
+        line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        lines.append(line)
+        if echo:
+            echo(line)
+    proc.wait()
+    return proc.returncode, lines
+
+
+def script(run_sh: Path, env: dict, folder: Path, name: str, timeout: float,
+           echo=None) -> Outcome:
+    """[test] script: an IncludeOS vmrunner script boots the service (through
+    ``run.sh``, with ukbuild's vmrunner) and decides; its status is the test's."""
+    import json
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="ukbuild-script-") as tmp:
+        result = Path(tmp) / "result"
+        settings = dict(json.loads(env.get("UKBUILD_VMRUNNER", "{}")), result=str(result),
+                        run_sh=str(run_sh))
+        env = dict(env, UKBUILD_VMRUNNER=json.dumps(settings), PYTHONUNBUFFERED="1")
+        limit = max(MIN_SCRIPT, SCRIPT_LIMIT * timeout)
+        status, lines = relay([sys.executable, name], echo, env=env, cwd=folder, limit=limit)
+        said = result.read_text().strip() if result.is_file() else ""
+    if status < 0:
+        status = 70   # vmrunner's ABORT: the script was killed
+    last = said or next((line for line in reversed(lines) if line.strip()), "")
+    return Outcome(status, f"{name}: {last}" if last else f"{name} ended with status {status}",
+                   lines)
+
+
 def _with_warnings(message: str, watch: SerialWatch) -> str:
     """A failure's reason, with what the serial lines said about the forwards."""
     return "; ".join([message, *dict.fromkeys(watch.warnings)])

@@ -57,6 +57,7 @@ class Imported:
     test: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     read: list[str] = field(default_factory=list)   # the files it came from
+    default_nets: list[int] = field(default_factory=list)   # NICs on vmrunner's default bridge
 
     def note(self, file: str, line: int, what: str) -> None:
         """One line: the file (relative to the folder), its line, what."""
@@ -169,8 +170,13 @@ def from_cmake(out: Imported, listing: cmake.Listing) -> None:
                 out.note("CMakeLists.txt", c.line, f"{c.name}: the folder {rest[0] if rest else ''!r} "
                          "is not in the service folder: no memdisk")
         elif c.name == "os_add_memdisk":
-            out.note("CMakeLists.txt", c.line, "os_add_memdisk: a memdisk from an image file "
-                     "cannot be said ([build] memdisk is a folder): not translated")
+            rel = out.inside(rest[0]) if rest else None
+            if rel and (out.folder / rel).is_file():
+                out.build["memdisk"] = rel   # an image file, linked in as is
+            else:
+                out.note("CMakeLists.txt", c.line, f"os_add_memdisk: the image "
+                         f"{rest[0] if rest else ''!r} is not a file of the service folder: "
+                         "no memdisk")
         elif c.name == "os_add_config":
             rel = out.inside(rest[0]) if rest else None
             if rel and (out.folder / rel).is_file():
@@ -280,7 +286,6 @@ def from_vm_json(out: Imported, path: Path, scripts: list[str]) -> None:
 
 
 def _nets(out: Imported, nets: list) -> None:
-    defaulted = False
     for i, net in enumerate(nets):
         if net.get("device", "virtio") not in ("virtio", "virtio-net"):
             out.note("vm.json", 0, f"net[{i}].device {net['device']!r}: ukbuild's NICs are "
@@ -293,14 +298,11 @@ def _nets(out: Imported, nets: list) -> None:
             out.note("vm.json", 0, f"net[{i}]: a tap device made by vmrunner's qemu-ifup: "
                      "written as user networking")
         elif backend is None:
-            defaulted = True
+            out.default_nets.append(i)
         if isinstance(net.get("mac"), str) and MAC_RE.match(net["mac"]) \
                 and not int(net["mac"][:2], 16) & 1:
             entry["mac"] = net["mac"].lower()
         out.nets.append(entry)
-    if defaulted:
-        out.note("vm.json", 0, "net: no backend given (vmrunner's default is the host bridge "
-                 "bridge43): written as user networking")
 
 
 def _drives(out: Imported, drives: list, scripts: list[str]) -> None:
@@ -351,10 +353,14 @@ def _modules(out: Imported, modules: list) -> None:
 
 
 # -- test.py -----------------------------------------------------------------
+VMRUNNER_BRIDGE = ("bridge43", "10.0.0.1/24")   # vmrunner's host bridge and the host on it
+
+
 def from_test_py(out: Imported, path: Path) -> None:
     script = testscript.read(path)
-    for line, what in script.notes:
-        out.note("test.py", line, what)
+    if script.notes:
+        _as_script(out, script)
+        return
     success = list(script.success)
     if not script.own_success and "SUCCESS" not in success and _prints(out, "SUCCESS"):
         success.insert(0, "SUCCESS")   # vmrunner's own pattern
@@ -377,6 +383,25 @@ def from_test_py(out: Imported, path: Path) -> None:
         out.image["formats"] = ["raw"]
         out.note("test.py", 0, "boot(multiboot=False): boots ukbuild's own bootable image "
                  f"({out.service['name']}.raw), not the one vm.json names")
+
+
+def _as_script(out: Imported, script: testscript.TestScript) -> None:
+    """test.py does more than [test] can say: it runs as the test itself,
+    with vmrunner's API, in a private network with vmrunner's host bridge."""
+    out.test["script"] = "test.py"
+    out.test["timeout"] = script.timeout or 86400
+    out.vm.setdefault("cmdline", script.cmdline)
+    what = [re.sub(r": not translated$", "", what) for _, what in script.notes]
+    out.note("test.py", 0, f"runs as [test] script (vmrunner's API from ukbuild), as it does "
+             f"more than [test] says: {what[0]}" + (f" (and {len(what) - 1} more)"
+                                                     if len(what) > 1 else ""))
+    if out.default_nets:
+        bridge, host = VMRUNNER_BRIDGE
+        for i in out.default_nets:
+            out.nets[i] = {"mode": "bridge", "bridge": bridge, **out.nets[i]}
+        out.test["network"] = {bridge: host}
+        out.note("vm.json", 0, f"net: on vmrunner's host bridge {bridge} ({host}), which the "
+                 "test makes in a private network ([test] network)")
 
 
 def _source_texts(out: Imported):
@@ -429,6 +454,9 @@ def read_folder(folder: Path) -> Imported:
     if (folder / "test.py").is_file():
         out.read.append("test.py")
         from_test_py(out, folder / "test.py")
+    if out.default_nets and "network" not in out.test:
+        out.note("vm.json", 0, "net: no backend given (vmrunner's default is the host bridge "
+                 "bridge43): written as user networking")
     if out.modules and out.vm.get("boot") == "disk":
         out.note("vm.json", 0, "modules: a disk boot has none: not translated")
         out.modules = []

@@ -126,6 +126,8 @@ class TestSpec:
     count: tuple[tuple[str, int], ...] = ()   # (pattern, exactly how many lines)
     fail: tuple[str, ...] = ()         # a matching line fails the test at once
     panic: str = "fail"                # fail | expected
+    script: Path | None = None         # a vmrunner test script drives the boot instead
+    network: tuple[tuple[str, str], ...] = ()   # (bridge, host address): a private network
 
 
 @dataclass(frozen=True)

@@ -194,7 +194,11 @@ class ServiceTasks:
         from .actions import image as image_action
 
         s, tasks = self.service, []
-        if s.build.memdisk:
+        if s.build.memdisk and s.build.memdisk.is_file():
+            tasks.append(self._embed_task(
+                "memdisk", s.build.memdisk, "as is", image_action.memdisk_image,
+                (self.dir / "memdisk.img", self.dir / "memdisk.o"), [s.build.memdisk], []))
+        elif s.build.memdisk:
             files, folders = image_action.folder_listing(s.build.memdisk)
             tasks.append(self._embed_task(
                 "memdisk", s.build.memdisk, "as FAT", image_action.memdisk,

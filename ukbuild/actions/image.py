@@ -163,6 +163,13 @@ def memdisk(service: Service, platform: Platform, image: Path, obj: Path) -> Non
     embed(platform, image, ".diskdata", obj)
 
 
+def memdisk_image(service: Service, platform: Platform, staged: Path, obj: Path) -> None:
+    """A memdisk that ``[build] memdisk`` names as an image file: linked in
+    as it is (IncludeOS's os_add_memdisk)."""
+    atomic_write(staged, service.build.memdisk.read_bytes())
+    embed(platform, staged, ".diskdata", obj)
+
+
 def config(service: Service, platform: Platform, staged: Path, obj: Path) -> None:
     """``[build] config`` in the ``.config`` section (IncludeOS's config.json),
     checked first against the schema the platform ships, if it ships one."""

@@ -1,0 +1,112 @@
+"""An IncludeOS test script (test.py, vmrunner's API) run as the test:
+imported as [test] script, booted twice (the second time with its own
+kernel arguments), talking UDP to the guest over vmrunner's host bridge,
+which the test makes in a private network namespace; a callback that
+fails makes the test fail with vmrunner's status 68."""
+
+import pytest
+
+from support import Project
+
+pytestmark = pytest.mark.e2e
+
+CMAKE = """cmake_minimum_required(VERSION 3.31.6)
+project(service)
+include(os)
+os_add_executable(udp_echo "UDP echo" service.cpp)
+os_add_drivers(udp_echo virtionet)
+os_add_stdout(udp_echo default_stdout)
+"""
+
+SERVICE = r"""#include <os>
+#include <net/interfaces>
+#include <cstdio>
+#include <string>
+
+void Service::start(const std::string& args)
+{
+  std::printf("args: %s\n", args.c_str());
+  auto& inet = net::Interfaces::get(0);
+  inet.network_config({10, 0, 0, 45}, {255, 255, 255, 0}, {10, 0, 0, 1});
+  auto& sock = inet.udp().bind(4242);
+  sock.on_read([&sock](net::udp::addr_t addr, net::udp::port_t port, const char* data, size_t len) {
+    std::printf("got %s from %s\n", std::string(data, len).c_str(), addr.to_string().c_str());
+    sock.sendto(addr, port, data, len);
+  });
+  std::printf("UDP echo ready on %s\n", inet.ip_addr().to_string().c_str());
+}
+"""
+
+VM_JSON = '{"net": [{"device": "virtio", "mac": "c0:01:0a:00:00:2d"}], "mem": 128}\n'
+
+TEST_PY = r"""#! /usr/bin/env python
+from __future__ import print_function
+from builtins import str
+import socket
+from vmrunner import vmrunner
+from vmrunner.prettify import color
+
+vm = vmrunner.vms[0]
+boots = []
+
+def args(line):
+    boots.append(line.split("args: ", 1)[1].strip())
+    print(color.INFO("<test.py>"), "boot", len(boots), "with", boots[-1])
+
+def echo(line):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.settimeout(10)
+    for word in ("first", "second"):
+        sock.sendto(word.encode(), ("10.0.0.45", 4242))
+        data, addr = sock.recvfrom(64)
+        if data != word.encode() or addr != ("10.0.0.45", 4242):
+            return False
+    said = vm.readline()
+    print(color.INFO("<test.py>"), "the guest said:", said.strip())
+    if said.strip() != "got first from 10.0.0.1":
+        return False
+    vm.exit(0, "echo " + str(len(boots)) + " passed", keep_running=True)
+
+vm.on_output("^args: ", args)
+vm.on_output("UDP echo ready on 10.0.0.45", echo)
+vm.cmake().boot(40, image_name="udp_echo.elf.bin")
+vm.boot(40, kernel_args="second boot", image_name="udp_echo.elf.bin")
+if boots != ["booted with vmrunner", "second boot"]:
+    vm.exit(1, "the boots' arguments were " + repr(boots))
+"""
+
+FAILING_PY = r"""from vmrunner import vmrunner
+vm = vmrunner.vms[0]
+vm.on_output("UDP echo ready", lambda line: False)
+vm.boot(40)
+"""
+
+
+def test_a_vmrunner_script_drives_the_test_over_a_private_bridge(tmp_path):
+    project = Project(tmp_path, services=())
+    folder = project.path("services/udp_echo")
+    folder.mkdir(parents=True)
+    (folder / "CMakeLists.txt").write_text(CMAKE)
+    (folder / "service.cpp").write_text(SERVICE)
+    (folder / "vm.json").write_text(VM_JSON)
+    (folder / "test.py").write_text(TEST_PY)
+    imported = project.ukbuild("import", "services/udp_echo")
+    assert imported.status == 0, imported
+    assert "runs as [test] script" in imported.out, imported
+    toml = (folder / "service.toml").read_text()
+    for line in ("script = 'test.py'", "network = { bridge43 = '10.0.0.1/24' }",
+                 "mode = 'bridge'", "bridge = 'bridge43'", "mac = 'c0:01:0a:00:00:2d'"):
+        assert line in toml, toml
+    built = project.doit("build:udp_echo")
+    assert built.status == 0, built
+    passed = project.doit("-v", "2", "test:udp_echo")
+    assert passed.status == 0, passed
+    assert "the guest said: got first from 10.0.0.1" in passed.out, passed
+    assert "boot 2 with second boot" in passed.out, passed
+    assert "echo 2 passed" in passed.out, passed
+
+    (folder / "test.py").write_text(FAILING_PY)
+    failed = project.ukbuild("test", "udp_echo")
+    assert failed.status == 68, failed
+    assert "test:udp_echo: an expectation failed (status 68): test.py: " \
+           "Event-triggered test failed" in failed.err, failed
