@@ -1,8 +1,9 @@
 """An IncludeOS test script (test.py, vmrunner's API) run as the test:
 imported as [test] script, booted twice (the second time with its own
 kernel arguments), talking UDP to the guest over vmrunner's host bridge,
-which the test makes in a private network namespace; a callback that
-fails makes the test fail with vmrunner's status 68."""
+which the test makes in a private network namespace, and reading the
+guest's pings of the host (IncludeOS's ICMPv4::ping and ICMP_view); a
+callback that fails makes the test fail with vmrunner's status 68."""
 
 import pytest
 
@@ -33,7 +34,14 @@ void Service::start(const std::string& args)
     std::printf("got %s from %s\n", std::string(data, len).c_str(), addr.to_string().c_str());
     sock.sendto(addr, port, data, len);
   });
-  std::printf("UDP echo ready on %s\n", inet.ip_addr().to_string().c_str());
+  // ping the host (it answers), then an address nobody has; then serve
+  inet.icmp().ping(inet.gateway(), [&inet](net::ICMP_view reply) {
+    std::printf("gateway ping:\n%s\n", reply.to_string().c_str());
+    inet.icmp().ping(net::ip4::Addr{10, 0, 0, 99}, [&inet](net::ICMP_view none) {
+      std::printf("10.0.0.99 ping: %s (%s)\n", none.to_string().c_str(), none ? "true" : "false");
+      std::printf("UDP echo ready on %s\n", inet.ip_addr().to_string().c_str());
+    }, 1);
+  });
 }
 """
 
@@ -67,12 +75,24 @@ def echo(line):
         return False
     vm.exit(0, "echo " + str(len(boots)) + " passed", keep_running=True)
 
+ping = []
+vm.on_output("^(Identifier|Sequence number|Source|Destination|Type|Code|Data): ", ping.append)
+vm.on_output("^10.0.0.99 ping: ", ping.append)
 vm.on_output("^args: ", args)
 vm.on_output("UDP echo ready on 10.0.0.45", echo)
 vm.cmake().boot(40, image_name="udp_echo.elf.bin")
 vm.boot(40, kernel_args="second boot", image_name="udp_echo.elf.bin")
 if boots != ["booted with vmrunner", "second boot"]:
     vm.exit(1, "the boots' arguments were " + repr(boots))
+expected = ["Identifier: {}", "Sequence number: 0", "Source: 10.0.0.1", "Destination: 10.0.0.45",
+            "Type: ECHO REPLY (0)", "Code: DEFAULT (0)",
+            "Data: INCLUDEOS12345ABCDEFGHIJKLMNOPQRSTUVWXYZ12345678",
+            "10.0.0.99 ping: No reply received (false)"]
+# two boots, and the identifiers count from 0 in each: 0 for the gateway, 1 for 10.0.0.99
+said = [line.strip() for line in ping]
+if said != [e.format(0) for e in expected] * 2:
+    vm.exit(1, "the pings said " + repr(said))
+print(color.INFO("<test.py>"), "pings as expected")
 """
 
 FAILING_PY = r"""from vmrunner import vmrunner
@@ -104,6 +124,7 @@ def test_a_vmrunner_script_drives_the_test_over_a_private_bridge(tmp_path):
     assert "the guest said: got first from 10.0.0.1" in passed.out, passed
     assert "boot 2 with second boot" in passed.out, passed
     assert "echo 2 passed" in passed.out, passed
+    assert "pings as expected" in passed.out, passed
 
     (folder / "test.py").write_text(FAILING_PY)
     failed = project.ukbuild("test", "udp_echo")

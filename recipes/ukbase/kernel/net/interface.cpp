@@ -222,6 +222,12 @@ void Interface::icmp_receive(const uint8_t* ip, const uint8_t* icmp, size_t len)
       udp_icmp_error(get32(q + 16), get16(q + qhl), get16(q + qhl + 2), icmp_errno(icmp[0], icmp[1]));
     return;
   }
+  if (icmp[0] == ICMP_ECHO_REPLY && echo_reply_handler) {
+    echo_reply_handler(*this, Echo_reply{get32(ip + 12), get32(ip + 16), get16(icmp + 4),
+                                         get16(icmp + 6), get16(icmp + 2), icmp[0], icmp[1],
+                                         icmp + 8, len - 8});
+    return;
+  }
   if (icmp[0] != ICMP_ECHO_REQUEST) {
     rx_dropped++;
     return;
@@ -233,6 +239,22 @@ void Interface::icmp_receive(const uint8_t* ip, const uint8_t* icmp, size_t len)
     out[0] = ECHO_REPLY;
     out[2] = out[3] = 0;
     put16(out + 2, checksum_finish(checksum_add(0, out, len)));
+  });
+}
+
+void (*echo_reply_handler)(Interface&, const Echo_reply&) = nullptr;
+
+bool icmp_echo_request(Interface& iface, uint32_t dst, uint16_t id, uint16_t seq,
+                       const uint8_t* payload, size_t len)
+{
+  return iface.send_ip(dst, PROTO_ICMP, 8 + len, [&](uint8_t* out) {
+    out[0] = ICMP_ECHO_REQUEST;
+    out[1] = 0;
+    put16(out + 2, 0);
+    put16(out + 4, id);
+    put16(out + 6, seq);
+    std::memcpy(out + 8, payload, len);
+    put16(out + 2, checksum_finish(checksum_add(0, out, 8 + len)));
   });
 }
 

@@ -153,6 +153,20 @@ std::vector<std::unique_ptr<Interface>>& all_interfaces();
 /// the first configured one.
 Interface* route(uint32_t dst);
 
+/// ICMP echo (ping) from a service (IncludeOS's ICMPv4::ping): a request
+/// with this identifier, sequence number and payload; false if it could
+/// not be sent. Replies go to `echo_reply_handler`, when one is set.
+bool icmp_echo_request(Interface& iface, uint32_t dst, uint16_t id, uint16_t seq,
+                       const uint8_t* payload, size_t len);
+struct Echo_reply {
+  uint32_t src, dst;
+  uint16_t id, seq, checksum;
+  uint8_t type, code;
+  const uint8_t* payload;
+  size_t len;
+};
+extern void (*echo_reply_handler)(Interface& iface, const Echo_reply& reply);
+
 /// udp.cpp: a datagram for one of our addresses; an ICMP error about one
 /// we sent from `src_port`.
 void udp_receive(Interface& iface, const uint8_t* ip, const uint8_t* udp, size_t len);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include <net/dns/response.hpp>
 #include <net/inet.hpp>
 
 #include "../stack.hpp"
@@ -235,22 +236,115 @@ void DHClient::end_negotiation(bool timed_out)
 
 // ---- ICMPv4 ------------------------------------------------------------------------------
 
-void ICMPv4::ping(ip4::Addr) {}
+namespace {
 
-void ICMPv4::ping(ip4::Addr, icmp_func callback, int sec_wait)
+/// A ping waiting for its reply: its callback, and the timer that gives up.
+struct Ping {
+  unsigned iface;
+  uint16_t id, seq;
+  ICMPv4::icmp_func callback;
+  Timers::id_t timer;
+};
+std::vector<Ping> pings;
+uint16_t next_ping_id = 0;
+constexpr char PING_PAYLOAD[] = "INCLUDEOS12345ABCDEFGHIJKLMNOPQRSTUVWXYZ12345678";   // IncludeOS's
+
+std::string type_string(icmp4::Type type)
 {
-  // No echo requests from services (see icmp4.hpp): the answer is "no reply".
-  if (callback)
-    Timers::oneshot(std::chrono::seconds(sec_wait > 0 ? sec_wait : 0),
-                    [callback](Timers::id_t) { callback(ICMP_view{}); });
+  switch (type) {
+  case icmp4::Type::ECHO_REPLY: return "ECHO REPLY (0)";
+  case icmp4::Type::DEST_UNREACHABLE: return "DESTINATION UNREACHABLE (3)";
+  case icmp4::Type::REDIRECT: return "REDIRECT (5)";
+  case icmp4::Type::ECHO: return "ECHO (8)";
+  case icmp4::Type::ROUTER_ADVERTISEMENT: return "ROUTER ADVERTISEMENT (9)";
+  case icmp4::Type::ROUTER_SOLICITATION: return "ROUTER SOLICITATION (10)";
+  case icmp4::Type::TIME_EXCEEDED: return "TIME EXCEEDED (11)";
+  case icmp4::Type::PARAMETER_PROBLEM: return "PARAMETER PROBLEM (12)";
+  case icmp4::Type::TIMESTAMP: return "TIMESTAMP (13)";
+  case icmp4::Type::TIMESTAMP_REPLY: return "TIMESTAMP REPLY (14)";
+  case icmp4::Type::NO_REPLY: return "NO REPLY (199)";
+  }
+  return "UNKNOWN (" + std::to_string(int(type)) + ")";
 }
 
-void ICMPv4::ping(const std::string&) {}
+std::string code_string(icmp4::Type type, uint8_t code)
+{
+  static const char* unreachable[] = {"NET", "HOST", "PROTOCOL", "PORT", "FRAGMENTATION NEEDED",
+                                      "SOURCE ROUTE FAILED"};
+  const char* name = "DEFAULT";
+  if (type == icmp4::Type::DEST_UNREACHABLE && code < 6)
+    name = unreachable[code];
+  else if (type == icmp4::Type::TIME_EXCEEDED)
+    name = code ? "FRAGMENT REASSEMBLY" : "TTL";
+  else if (code)
+    name = "CODE";
+  return std::string(name) + " (" + std::to_string(code) + ")";
+}
+
+void echo_reply(knet::Interface& iface, const knet::Echo_reply& r)
+{
+  auto it = std::find_if(pings.begin(), pings.end(), [&](const Ping& p) {
+    return p.iface == iface.index && p.id == r.id && p.seq == r.seq;
+  });
+  if (it == pings.end())
+    return;
+  auto callback = std::move(it->callback);
+  Timers::stop(it->timer);
+  pings.erase(it);
+  // the payload as IncludeOS hands it over: text up to the first NUL
+  std::string payload(reinterpret_cast<const char*>(r.payload), r.len);
+  payload.resize(std::min(payload.size(), payload.find('\0')));
+  callback(ICMP_view{r.id, r.seq, ip4::Addr{r.src}, ip4::Addr{r.dst},
+                     static_cast<icmp4::Type>(r.type), r.code, r.checksum, std::move(payload)});
+}
+
+}  // namespace
+
+std::string ICMP_view::to_string() const
+{
+  if (!*this)
+    return "No reply received";
+  return "Identifier: " + std::to_string(id_) + "\nSequence number: " + std::to_string(seq_)
+         + "\nSource: " + src_.to_string() + "\nDestination: " + dst_.to_string()
+         + "\nType: " + type_string(type_) + "\nCode: " + code_string(type_, code_)
+         + "\nChecksum: " + std::to_string(checksum_) + "\nData: " + payload_;
+}
+
+void ICMPv4::ping(ip4::Addr ip) { ping(ip, nullptr, 0); }
+
+void ICMPv4::ping(ip4::Addr ip, icmp_func callback, int sec_wait)
+{
+  knet::echo_reply_handler = echo_reply;
+  const uint16_t id = next_ping_id++, seq = 0;
+  auto& iface = kernel_iface(stack_);
+  const auto* payload = reinterpret_cast<const uint8_t*>(PING_PAYLOAD);
+  knet::icmp_echo_request(iface, ip.whole, id, seq, payload, sizeof PING_PAYLOAD - 1);
+  if (!callback)
+    return;
+  const unsigned index = iface.index;
+  auto timer = Timers::oneshot(std::chrono::seconds(sec_wait > 0 ? sec_wait : 0),
+                               [index, id, seq](Timers::id_t) {
+    auto it = std::find_if(pings.begin(), pings.end(), [&](const Ping& p) {
+      return p.iface == index && p.id == id && p.seq == seq;
+    });
+    if (it == pings.end())
+      return;
+    auto callback = std::move(it->callback);
+    pings.erase(it);
+    callback(ICMP_view{});
+  });
+  pings.push_back(Ping{index, id, seq, std::move(callback), timer});
+}
+
+void ICMPv4::ping(const std::string& hostname) { ping(hostname, nullptr, 0); }
 
 void ICMPv4::ping(const std::string& hostname, icmp_func callback, int sec_wait)
 {
-  (void)hostname;
-  ping(ip4::Addr{}, std::move(callback), sec_wait);
+  stack_.resolve(hostname, [this, callback, sec_wait](dns::Response_ptr res, const Error& err) {
+    ip4::Addr addr = !err && res ? res->get_first_ipv4() : ip4::Addr{};
+    if (addr != ip4::Addr{})
+      ping(addr, callback, sec_wait);
+  });
 }
 
 }  // namespace net

@@ -1,9 +1,11 @@
 // ICMP for IPv4, as IncludeOS's net/ip4/icmp4.hpp: Inet::icmp().
 //
-// The kernel answers echo requests (ping) itself. ping() from a service
-// is accepted but, in ukbase, sends nothing: its callback runs after
-// `sec_wait` seconds with an empty ICMP_view (false), as for a ping that
-// got no reply.
+// The kernel answers echo requests (ping) itself. ping() sends an echo
+// request (identifiers counting from 0, sequence number 0, IncludeOS's
+// 48-byte payload "INCLUDEOS12345ABC...") and runs its callback with the
+// reply, or after `sec_wait` seconds with an empty ICMP_view (false) when
+// none came. ping(hostname) resolves the name first (no callback when it
+// does not resolve, as on IncludeOS).
 #pragma once
 
 #include <cstdint>
@@ -55,13 +57,9 @@ class ICMP_view {
   const std::string& payload() const noexcept { return payload_; }
   explicit operator bool() const noexcept { return type_ != icmp4::Type::NO_REPLY; }
 
-  std::string to_string() const
-  {
-    if (!*this)
-      return "No reply received";
-    return "ICMP from " + src_.to_string() + " type " + std::to_string(int(type_)) + " code "
-           + std::to_string(code_) + " id " + std::to_string(id_) + " seq " + std::to_string(seq_);
-  }
+  /// IncludeOS's lines: Identifier, Sequence number, Source, Destination,
+  /// Type, Code, Checksum, Data.
+  std::string to_string() const;
 
  private:
   uint16_t id_ = 0, seq_ = 0;
