@@ -11,7 +11,8 @@ STAMP  := $(VENV)/.ukbuild-installed
 # command -> the Debian package that provides it
 SYSTEM_TOOLS := qemu-system-x86_64:qemu-system-x86 qemu-img:qemu-utils \
 	objcopy:binutils mcopy:mtools mkfs.fat:dosfstools nasm:nasm \
-	virt-xml-validate:libvirt-clients xmllint:libxml2-utils gdb:gdb
+	virt-xml-validate:libvirt-clients xmllint:libxml2-utils gdb:gdb \
+	dnsmasq:dnsmasq-base ping:iputils-ping
 
 .PHONY: run test setup system clean-all
 

@@ -5,6 +5,8 @@ which the test makes in a private network namespace, and reading the
 guest's pings of the host (IncludeOS's ICMPv4::ping and ICMP_view); a
 callback that fails makes the test fail with vmrunner's status 68."""
 
+import re
+
 import pytest
 
 from support import Project
@@ -131,3 +133,58 @@ def test_a_vmrunner_script_drives_the_test_over_a_private_bridge(tmp_path):
     assert failed.status == 68, failed
     assert "test:udp_echo: an expectation failed (status 68): test.py: " \
            "Event-triggered test failed" in failed.err, failed
+
+
+DHCP_CMAKE = """cmake_minimum_required(VERSION 3.31.6)
+project(service)
+include(os)
+os_add_executable(leased "DHCP lease" service.cpp)
+os_add_drivers(leased virtionet)
+os_add_stdout(leased default_stdout)
+"""
+
+DHCP_SERVICE = r"""#include <os>
+#include <net/interfaces>
+#include <cstdio>
+
+void Service::start()
+{
+  static auto& inet = net::Interfaces::get(0);
+  inet.negotiate_dhcp(10.0, [](bool timed_out) {
+    if (timed_out)
+      os::panic("no DHCP answer");
+    INFO("Lease", "Got an address");
+    std::printf("%s\n", inet.ip_addr().to_string().c_str());
+  });
+}
+"""
+
+DHCP_TEST = r"""import subprocess
+from vmrunner import vmrunner
+vm = vmrunner.vms[0]
+
+def leased(line):
+    address = vm.readline().strip()
+    print("leased", address)
+    subprocess.check_call(["ping", "-c", "2", "-i", "0.2", "-W", "2", address])
+    vm.exit(0, "pinged the leased address " + address)
+
+vm.on_output("Got an address", leased)
+vm.boot(40, image_name="leased.elf.bin")
+"""
+
+
+def test_a_guest_asking_for_dhcp_on_the_private_bridge_gets_a_reachable_address(tmp_path):
+    project = Project(tmp_path, services=())
+    folder = project.path("services/leased")
+    folder.mkdir(parents=True)
+    (folder / "CMakeLists.txt").write_text(DHCP_CMAKE)
+    (folder / "service.cpp").write_text(DHCP_SERVICE)
+    (folder / "vm.json").write_text('{"net": [{"device": "virtio"}]}\n')
+    (folder / "test.py").write_text(DHCP_TEST)
+    assert project.ukbuild("import", "services/leased").status == 0
+    result = project.doit("-v", "2", "test:leased")
+    assert result.status == 0, result
+    leased = re.search(r"pinged the leased address 10\.0\.0\.(\d+)", result.out)
+    assert leased and 128 <= int(leased.group(1)) <= 254, result   # the upper half of the subnet
+    assert "2 packets transmitted, 2 received" in result.out, result

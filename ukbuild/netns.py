@@ -5,17 +5,22 @@ IncludeOS tests talk to their guest over vmrunner's host bridge
 want a guest on a bridge with a host address of its own. ``wrap`` runs a
 command in a new network namespace (``unshare --net --mount``; as a user, with a
 user namespace that maps them to root) in which ``python -m
-ukbuild.netns`` first makes each bridge with the host's address on it.
+ukbuild.netns`` makes each bridge with the host's address on it and
+runs the command.
 Nothing on the host's own network changes, and everything goes away with
 the last process. Inside, QEMU joins a bridge through ukbuild's bridge
 helper (``UKBUILD_BRIDGE_HELPER``, which run.sh passes to ``-netdev
-bridge``), and ``sudo`` runs its command: the test is root there.
+bridge``), and ``sudo`` runs its command: the test is root there. Each
+bridge has a DHCP server (dnsmasq) leasing the upper half of its subnet,
+so a guest that asks for an address gets one the test can reach.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -42,8 +47,35 @@ def _ip(*args: str) -> None:
         raise SystemExit(f"ip {' '.join(args)}: {proc.stderr.strip()}")
 
 
-def main(argv: list[str]) -> None:
-    """In the new namespace: make the bridges, then become the command."""
+def dhcp_range(address: str) -> tuple[str, str, str]:
+    """(first, last, netmask): the addresses a bridge's DHCP server leases,
+    the upper half of the subnet without the host's (10.0.0.1/24: .128-.254)."""
+    iface = ipaddress.IPv4Interface(address)
+    hosts = [h for h in iface.network.hosts() if h != iface.ip]
+    upper = hosts[len(hosts) // 2:] or hosts
+    return str(upper[0]), str(upper[-1]), str(iface.network.netmask)
+
+
+def serve_dhcp(bridge: str, address: str) -> subprocess.Popen | None:
+    """A DHCP server on ``bridge`` (dnsmasq, no DNS), until it is stopped."""
+    dnsmasq = shutil.which("dnsmasq")
+    if dnsmasq is None:
+        print(f"[ukbuild] no DHCP on the test's bridge {bridge}: dnsmasq is not installed "
+              "(Debian: dnsmasq-base)", file=sys.stderr)
+        return None
+    first, last, mask = dhcp_range(address)
+    return subprocess.Popen([dnsmasq, "--keep-in-foreground", "--conf-file=/dev/null", "--port=0",
+                      "--user=root", "--pid-file=", "--leasefile-ro", "--bind-interfaces",
+                      f"--interface={bridge}", "--except-interface=lo",
+                      f"--dhcp-range={first},{last},{mask},1h",
+                      f"--dhcp-option=option:router,{address.split('/')[0]}", "--log-facility=-",
+                      "--quiet-dhcp"],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+
+
+def main(argv: list[str]) -> int:
+    """In the new namespace: make the bridges and their DHCP servers, run
+    the command, stop the servers; the command's status."""
     network, rest = json.loads(argv[0]), argv[argv.index("--") + 1:]
     # /sys/class/net shows the namespace that mounted /sys: mount it again
     # (in this namespace's own mounts) so that it shows this one
@@ -52,18 +84,26 @@ def main(argv: list[str]) -> None:
     if proc.returncode:
         raise SystemExit(f"mount -t sysfs sysfs /sys: {proc.stderr.strip()}")
     _ip("link", "set", "lo", "up")
+    servers = []
     for bridge, address in network:
         _ip("link", "add", bridge, "type", "bridge")
         _ip("address", "add", address, "dev", bridge)
         _ip("link", "set", bridge, "up")
+        servers.append(serve_dhcp(bridge, address))
     env = dict(os.environ, PATH=f"{COMPAT_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     env[INSIDE] = "1"
     env["UKBUILD_BRIDGE_HELPER"] = f"{sys.executable} {HELPER}"
     try:
-        os.execvpe(rest[0], rest, env)
+        status = subprocess.call(rest, env=env)
     except OSError as err:
-        raise SystemExit(f"{rest[0]}: {err.strerror}") from None
+        print(f"{rest[0]}: {err.strerror}", file=sys.stderr)
+        status = 127
+    finally:
+        for server in filter(None, servers):
+            server.kill()
+            server.wait()
+    return status
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))
