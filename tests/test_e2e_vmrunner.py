@@ -2,8 +2,8 @@
 imported as [test] script, booted twice (the second time with its own
 kernel arguments), talking UDP to the guest over vmrunner's host bridge,
 which the test makes in a private network namespace, and reading the
-guest's pings of the host (IncludeOS's ICMPv4::ping and ICMP_view); a
-callback that fails makes the test fail with vmrunner's status 68."""
+guest's pings of the host (IncludeOS's ICMPv4::ping and ICMP_view) and
+its telnet Terminal (<terminal>); a callback that fails makes the test fail with vmrunner's status 68."""
 
 import re
 
@@ -23,7 +23,9 @@ os_add_stdout(udp_echo default_stdout)
 
 SERVICE = r"""#include <os>
 #include <net/interfaces>
+#include <terminal>
 #include <cstdio>
+#include <memory>
 #include <string>
 
 void Service::start(const std::string& args)
@@ -35,6 +37,17 @@ void Service::start(const std::string& args)
   sock.on_read([&sock](net::udp::addr_t addr, net::udp::port_t port, const char* data, size_t len) {
     std::printf("got %s from %s\n", std::string(data, len).c_str(), addr.to_string().c_str());
     sock.sendto(addr, port, data, len);
+  });
+  // a telnet command line with one program of ours
+  Terminal::register_program("conns", {"Count the TCP connections",
+    [&inet](Terminal& term, const std::vector<std::string>& args) -> int {
+      term.write("%zu connections, args %zu, last '%s'\r\n", inet.tcp().active_connections(),
+                 args.size(), args.empty() ? "" : args.back().c_str());
+      return args.size() == 3 ? 0 : 7;
+    }});
+  inet.tcp().listen(23, [](net::tcp::Connection_ptr conn) {
+    static std::unique_ptr<Terminal> term;
+    term = std::make_unique<Terminal>(conn);
   });
   // ping the host (it answers), then an address nobody has; then serve
   inet.icmp().ping(inet.gateway(), [&inet](net::ICMP_view reply) {
@@ -75,6 +88,20 @@ def echo(line):
     print(color.INFO("<test.py>"), "the guest said:", said.strip())
     if said.strip() != "got first from 10.0.0.1":
         return False
+    term = socket.create_connection(("10.0.0.45", 23), timeout=10)
+    term.sendall(b"\xff\xfb\x18conns a b :the rest of it\r\nconns\r\nnope\r\nexit\r\n")
+    screen = b""
+    while True:
+        data = term.recv(4096)
+        if not data:
+            break
+        screen += data
+    print(color.INFO("<test.py>"), "the terminal said:", repr(screen))
+    for part in (b"Banana Terminal", b"$ 1 connections, args 3, last 'the rest of it'\r\n",
+                 b"1 connections, args 0, last ''\r\nconns returned: 7\r\n",
+                 b"No such command: 'nope'\r\n"):
+        if part not in screen:
+            return False
     vm.exit(0, "echo " + str(len(boots)) + " passed", keep_running=True)
 
 ping = []

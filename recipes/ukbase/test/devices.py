@@ -236,8 +236,9 @@ def run_files_tests(r, plat, work, check_run, objcopy, verbose):
             "subfolders")]
                 + [r"\[files\] %s lists: sub/,hello\.txt,A long file name\.txt,big\.bin" % re.escape(root)]
                 + [r"\[files\] %s: %s ok" % (re.escape(root), re.escape(c)) for c in (
-                    "opendir/readdir", "stat of a file", "stat of a folder", "stat ENOENT", "access",
-                    "writing answers EROFS")]
+                    "opendir/readdir", "stat of a file", "stat of a folder", "stat ENOENT",
+                    "stat with a null buffer: EFAULT, before the path is looked at",
+                    "lstat with a null buffer: EFAULT", "access", "writing answers EROFS")]
                 + [r"\[files\] %s/big\.bin: 300000 bytes, fnv1a %08x" % (re.escape(root), expected_hash)]
                 + [r"\[files\] %s: %s ok" % (re.escape(root), re.escape(c)) for c in (
                     "fs::read_file", "lseek/read/pread", "chdir and relative paths",

@@ -89,6 +89,12 @@ void check_tree(const std::string& root)
         root + ": stat of a file");
   check(stat((root + "/sub").c_str(), &st) == 0 && S_ISDIR(st.st_mode), root + ": stat of a folder");
   check(stat((root + "/missing").c_str(), &st) == -1 && errno == ENOENT, root + ": stat ENOENT");
+  errno = 0;
+  check(stat((root + "/missing").c_str(), nullptr) == -1 && errno == EFAULT,
+        root + ": stat with a null buffer: EFAULT, before the path is looked at");
+  errno = 0;
+  check(lstat((root + "/sub").c_str(), nullptr) == -1 && errno == EFAULT,
+        root + ": lstat with a null buffer: EFAULT");
   check(access((root + "/hello.txt").c_str(), R_OK) == 0 && access((root + "/hello.txt").c_str(), W_OK) == -1
             && errno == EROFS, root + ": access");
   check(open((root + "/new.txt").c_str(), O_WRONLY | O_CREAT, 0644) == -1 && errno == EROFS,

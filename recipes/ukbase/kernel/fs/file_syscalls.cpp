@@ -309,6 +309,8 @@ long file_open(int dirfd, const char* path, int flags, int mode)
 
 long file_stat(int dirfd, const char* path, void* st, int flags)
 {
+  if (!st)
+    return -EFAULT;   // before the path is looked at, as IncludeOS and Linux do
   if ((flags & AT_EMPTY_PATH) && path && !*path) {
     fd::File* f = fd::lookup(dirfd);
     return f ? f->fstat(static_cast<struct stat*>(st)) : -EBADF;
@@ -324,6 +326,8 @@ long file_stat(int dirfd, const char* path, void* st, int flags)
 
 long file_statx(int dirfd, const char* path, int flags, unsigned mask, void* stx)
 {
+  if (!stx)
+    return -EFAULT;
   return guarded([&]() -> long {
     vfs::Node n;
     if ((flags & AT_EMPTY_PATH) && path && !*path) {
@@ -466,3 +470,25 @@ long file_modify(int dirfd, const char* path)
 }
 
 }  // extern "C"
+
+// stat() and lstat() with a null buffer fail with EFAULT before the path is
+// looked at, as on IncludeOS and Linux. musl's stat() hands the kernel a
+// buffer of its own and copies from it, so the check is made here, in the
+// C library's place (libos.a is linked before libc.a).
+extern "C" int stat(const char* __restrict path, struct stat* __restrict st)
+{
+  if (!st) {
+    errno = EFAULT;
+    return -1;
+  }
+  return fstatat(AT_FDCWD, path, st, 0);
+}
+
+extern "C" int lstat(const char* __restrict path, struct stat* __restrict st)
+{
+  if (!st) {
+    errno = EFAULT;
+    return -1;
+  }
+  return fstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
+}
