@@ -89,9 +89,24 @@ def test_a_test_py_that_does_more_than_test_says_runs_as_the_test(greeter):
     assert s.vm.nets[0].mac == "c0:01:0a:00:00:2a" and s.vm.cmdline == "say hello"
     notes = "\n".join(imported.notes)
     assert "test.py: runs as [test] script (vmrunner's API from ukbuild), as it does more than " \
-           "[test] says: on_output('hex:', hex_ok): it checks the line in Python (and 1 more)" in notes, notes
+           "[test] says: on_output('hex:', hex_ok): it checks the line in Python" in notes, notes
     assert "net: on vmrunner's host bridge bridge43 (10.0.0.1/24)" in notes, notes
     assert "no backend given" not in notes, notes
+
+
+def test_a_test_py_that_only_makes_disks_before_the_boot_stays_declarative(greeter):
+    """Host work around the boot (a disk script, clean-up) but no callback
+    that needs Python: [test] says it, and the disks come from folders."""
+    script = greeter / "test.py"
+    script.write_text(script.read_text().replace('vm.on_output("hex:", hex_ok)\n', "")
+                      + "vm.on_exit(lambda: subprocess.call(['./make_disk.sh', 'clean']))\n")
+    _, imported = import_service(greeter)
+    t = load_service(greeter).test
+    assert t.script is None and t.success == "SUCCESS" and t.fail == ("Invalid greeting",)
+    notes = "\n".join(imported.notes)
+    assert "test.py:6: subprocess.call(...) runs on the host: not translated" in notes, notes
+    assert "on_exit(...): host-side clean-up, not translated" in notes, notes
+    assert "runs as [test] script" not in notes, notes
 
 
 def test_a_test_py_without_callbacks_takes_vmrunners_success(tmp_path):

@@ -358,9 +358,11 @@ VMRUNNER_BRIDGE = ("bridge43", "10.0.0.1/24")   # vmrunner's host bridge and the
 
 def from_test_py(out: Imported, path: Path) -> None:
     script = testscript.read(path)
-    if script.notes:
+    if script.live:
         _as_script(out, script)
         return
+    for line, what in script.notes:
+        out.note("test.py", line, what)
     success = list(script.success)
     if not script.own_success and "SUCCESS" not in success and _prints(out, "SUCCESS"):
         success.insert(0, "SUCCESS")   # vmrunner's own pattern
@@ -391,7 +393,7 @@ def _as_script(out: Imported, script: testscript.TestScript) -> None:
     out.test["script"] = "test.py"
     out.test["timeout"] = script.timeout or 86400
     out.vm.setdefault("cmdline", script.cmdline)
-    what = [re.sub(r": not translated$", "", what) for _, what in script.notes]
+    what = script.live
     out.note("test.py", 0, f"runs as [test] script (vmrunner's API from ukbuild), as it does "
              f"more than [test] says: {what[0]}" + (f" (and {len(what) - 1} more)"
                                                      if len(what) > 1 else ""))

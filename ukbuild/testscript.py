@@ -44,6 +44,13 @@ class TestScript:
     multiboot: bool = True
     own_success: bool = False   # on_success replaced vmrunner's SUCCESS
     notes: list[tuple[int, str]] = field(default_factory=list)
+    # what only the script itself can do while the VM runs (callbacks that
+    # are not translated, a second boot or VM): reasons to run it as the test
+    live: list[str] = field(default_factory=list)
+
+    def live_note(self, line: int, what: str) -> None:
+        self.notes.append((line, what + ": not translated"))
+        self.live.append(what)
 
 
 class _Script:
@@ -233,8 +240,7 @@ def read(path: Path) -> TestScript:
         if name == "on_output" and len(call.args) >= 2:
             pattern = script.value(call.args[0])
             if not isinstance(pattern, str):
-                out.notes.append((call.lineno, "on_output with a pattern that is not a constant: "
-                                  "not translated"))
+                out.live_note(call.lineno, "on_output with a pattern that is not a constant")
                 continue
             func = call.args[1]
             target = script.functions.get(func.id) if isinstance(func, ast.Name) else func
@@ -263,10 +269,10 @@ def read(path: Path) -> TestScript:
             elif cb.kind == "fail":
                 out.fail.append(pattern)
             else:
-                out.notes.append((call.lineno, f"{shown}: {cb.why}: not translated"))
+                out.live_note(call.lineno, f"{shown}: {cb.why}")
         elif name == "on_success" and call.args:
             out.own_success = True
-            out.notes.append((call.lineno, "on_success(...): its callback is not translated"))
+            out.live_note(call.lineno, "on_success(...): its callback")
         elif name == "on_panic" and call.args:
             keeps_going = len(call.args) > 1 and script.value(call.args[1]) is False
             if keeps_going:
@@ -280,7 +286,7 @@ def read(path: Path) -> TestScript:
         elif name in HOST_METHODS:
             pass  # said with its callback
         elif name == "vm" and _root_name(call.func) == "vmrunner":
-            out.notes.append((call.lineno, "a second VM (vmrunner.vm(...)): not translated"))
+            out.live_note(call.lineno, "a second VM (vmrunner.vm(...))")
     for node in _top_level(tree):   # what the script does on the host around the boot
         host = _host_side(ast.Module(body=[ast.Expr(node)], type_ignores=[]))
         if host and host.startswith("_thread") or host == "threading.Thread":
@@ -338,4 +344,4 @@ def _boots(script: _Script, boots: list[ast.Call], out: TestScript) -> None:
         out.cmdline = args[0]
     chained = [c for c in boots if any(_attr(inner) == "boot" for inner in _calls(c.func))]
     if chained:
-        out.notes.append((chained[0].lineno, "the VM boots twice: only one boot is translated"))
+        out.live_note(chained[0].lineno, "the VM boots twice")

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -21,6 +22,7 @@
 #include <common>
 #include <hw/serial.hpp>
 #include <kprint>
+#include <mem/vmap.hpp>
 #include <net/packet.hpp>
 #include <os>
 #include <timers>
@@ -194,6 +196,39 @@ int main(int argc, const char* argv[])
   Expects(argc >= 1);
   Ensures(mode.empty());
   check(LIKELY(argc > 0) && !UNLIKELY(argc < 0), "Expects, Ensures, LIKELY");
+
+  // mem/vmap.hpp: the memory map, and a second mapping of heap memory
+  auto& vmmap = os::mem::vmmap();
+  auto code = vmmap.in_range(reinterpret_cast<uintptr_t>(&backtrace_here));
+  check(vmmap.size() >= 3 && code != 0 && std::strcmp(vmmap.at(code).name(), "Kernel code") == 0,
+        "vmmap: the kernel's ranges");
+  bool refused = false;
+  try {
+    auto& r = vmmap.at(code);
+    vmmap.assign_range({r.addr_start() + 16, r.addr_end() + 16, "overlapping"});
+  } catch (const Memory_range_exception&) {
+    refused = true;
+  }
+  check(refused && vmmap.at(code).size() > 0, "vmmap: an overlapping range is refused");
+  using namespace util::literals;
+  auto* block = static_cast<volatile uint64_t*>(std::aligned_alloc(2_MiB, 2_MiB));
+  auto phys = reinterpret_cast<uintptr_t>(block);
+  auto alias = os::mem::map({40_GiB, phys, os::mem::Access::read | os::mem::Access::write, 2_MiB},
+                            "heap alias");
+  auto* far = reinterpret_cast<volatile uint64_t*>(uintptr_t(40_GiB));
+  far[7] = 0x5eed;                 // written through the new mapping...
+  block[1000] = 0xfeed;
+  check(alias && block[7] == 0x5eed && far[1000] == 0xfeed       // ...read through the old
+            && vmmap.in_range(40_GiB + 12345) == 40_GiB && vmmap.at(40_GiB).size() == 2_MiB
+            && os::mem::virt_to_phys(40_GiB + 8) == phys + 8,
+        "os::mem::map: a second mapping of heap memory");
+  refused = false;
+  try {
+    os::mem::map({40_GiB, phys, os::mem::Access::read, 2_MiB}, "again");
+  } catch (const Memory_range_exception&) {
+    refused = true;
+  }
+  check(refused && vmmap.size() >= 4, "os::mem::map refuses a range that is mapped");
 
   auto mods = os::modules();
   std::printf("[test] %zu modules\n", mods.size());

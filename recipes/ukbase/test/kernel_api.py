@@ -23,7 +23,10 @@ FRAME = r"^\[\d+\] 0x[0-9a-f]{16} \+ 0x[0-9a-f]{3,}: "
 CHECKS = ["booted before the service's constructors", "plugins ran before the service's constructors",
           "a plugin registered late runs at once", "panic action is shutdown", "uname",
           r"uname\(nullptr\) EFAULT", "sysconf", "getrandom", "os::halt and cycles_since_boot",
-          "os::block and its level", "BufferStore and Packet", "total_memuse", "Expects, Ensures, LIKELY"]
+          "os::block and its level", "BufferStore and Packet", "total_memuse", "Expects, Ensures, LIKELY",
+          "vmmap: the kernel's ranges", "vmmap: an overlapping range is refused",
+          "os::mem::map: a second mapping of heap memory",
+          "os::mem::map refuses a range that is mapped"]
 KPRINTF = ("[test] kprintf |   42|42   |00042|ff|0xff|FF|10|+7| 7|005|c|str|str|    st|"
            "123456789012|-5|17|0x1234|%|")
 
@@ -102,8 +105,9 @@ def run(r, plat, work, kernel, check_run, machine, machine_args):
         + [r"^\[test\] Service::ready, after main started$"]
         + [r"^\[test\] %s ok$" % c for c in CHECKS[9:12]]
         + [r"^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\] \[test\] stamped$",
-           r"^\[test\] %s ok$" % CHECKS[12],
-           r"^\[test\] 2 modules$",
+           r"^\[test\] %s ok$" % CHECKS[12]]
+        + [r"^\[test\] %s ok$" % c for c in CHECKS[13:17]]
+        + [r"^\[test\] 2 modules$",
            r"^\[test\] module '%s with args' 30 bytes: first module line$" % re.escape(first),
            r"^\[test\] module '%s' 24 bytes: \{\"module\": \"JSON data\"\}$" % re.escape(second),
            r"^\[test\] modules\[1\] is %s$" % re.escape(second),

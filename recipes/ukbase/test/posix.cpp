@@ -63,6 +63,11 @@ sockaddr_in host(uint16_t port)
 void descriptors()
 {
   int p[2];
+  errno = 0;
+  check(close(STDOUT_FILENO) == -1 && errno == EBADF,
+        "close(1) fails with EBADF: the console stays open, as on IncludeOS");
+  check(write(STDOUT_FILENO, "", 0) == 0 && fcntl(STDOUT_FILENO, F_GETFD) == 0,
+        "descriptor 1 after close(1)");
   check(pipe(p) == 0, "pipe");
   check(write(p[1], "abc", 3) == 3, "pipe: write");
   int n = 0;

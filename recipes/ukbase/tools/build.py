@@ -131,6 +131,7 @@ ARCHIVES = {
         "kernel/net/includeos/tcp.cpp",
         "kernel/net/includeos/connection.cpp",
         "kernel/terminal.cpp",
+        "kernel/memmap.cpp",
     ] + sorted_glob("kernel/net/tcp/*.cpp"),
     "drivers/stdout/libdefault_stdout.a": [
         "drivers/stdout/default_stdout.cpp",

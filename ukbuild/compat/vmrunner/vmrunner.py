@@ -19,7 +19,9 @@ vmrunner's semantics kept here:
 - lines that start like the kernel's exit-status lines are not given to
   callbacks; the status they carry ends the boot;
 - ``exit(status, msg, keep_running=True)`` stops the VM but not the
-  script, which may boot again.
+  script, which may boot again;
+- ``vm(config="other.json")``: that file's ``mem`` for its boots
+  (``vm.json`` itself is the service's ``[vm]`` already).
 
 ukbuild sets ``UKBUILD_VMRUNNER`` (JSON: ``run_sh``, ``cmdline``, and
 ``result``, a file that gets the test's last message).
@@ -95,7 +97,7 @@ class _Qemu:
     def __init__(self):
         self.proc: subprocess.Popen | None = None
 
-    def start(self, kernel_args: str | None) -> None:
+    def start(self, kernel_args: str | None, memory=None) -> None:
         run_sh = _settings.get("run_sh")
         if not run_sh:
             raise RuntimeError("UKBUILD_VMRUNNER is not set: run the script with "
@@ -103,6 +105,8 @@ class _Qemu:
         argv = [run_sh]
         if kernel_args is not None and kernel_args != _settings.get("cmdline", ""):
             argv += ["-append", kernel_args]   # QEMU keeps the last -append
+        if memory is not None:
+            argv += ["-m", str(int(memory))]   # and the last -m
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, start_new_session=True)
 
@@ -155,6 +159,8 @@ class vm:
 
     def __init__(self, config=None, hyper_name: str = "qemu"):
         self._config = _load_config(config)
+        # a config of the script's own (vm.json is [vm] already): its memory
+        self._memory = self._config.get("mem") if config else None
         self._hyper = _Qemu()
         self._exit_status = None
         self._exit_msg = ""
@@ -296,7 +302,7 @@ class vm:
             self._timer.daemon = True
             self._timer.start()
         try:
-            self._hyper.start(kernel_args)
+            self._hyper.start(kernel_args, self._memory)
         except Exception as err:
             if self._timer:
                 self._timer.cancel()

@@ -1,4 +1,5 @@
 /* CPU identification, the SYSCALL MSRs and the thread pointer. */
+#include <stddef.h>
 #include <stdint.h>
 
 #include "kernel/arch.h"
@@ -55,4 +56,61 @@ uint64_t arch_mapped_limit(void)
 {
   /* boot.S maps the first 4 GiB. */
   return 4ull << 30;
+}
+
+/* boot.S's tables; further PDPTs and page directories come from the page heap. */
+extern uint64_t boot_pml4[512];
+void* kernel_pages(size_t bytes);
+
+#define PTE_PRESENT 0x001ull
+#define PTE_WRITE   0x002ull
+#define PTE_HUGE    0x080ull
+#define PTE_ADDR    0x000FFFFFFFFFF000ull
+#define SIZE_2M     (2ull << 20)
+
+/* The table an entry points to, made (empty) when there is none; NULL when
+ * the entry maps a page itself or no page is left. */
+static uint64_t* next_table(uint64_t* entry)
+{
+  if (*entry & PTE_PRESENT)
+    return (*entry & PTE_HUGE) ? 0 : (uint64_t*)(uintptr_t)(*entry & PTE_ADDR);
+  uint64_t* table = kernel_pages(4096);
+  if (table)
+    *entry = (uint64_t)(uintptr_t)table | PTE_PRESENT | PTE_WRITE;
+  return table;
+}
+
+static uint64_t* pd_entry(uint64_t lin, int make)
+{
+  uint64_t* e4 = &boot_pml4[(lin >> 39) & 511];
+  if (!make && !(*e4 & PTE_PRESENT))
+    return 0;
+  uint64_t* pdpt = next_table(e4);
+  if (!pdpt)
+    return 0;
+  uint64_t* e3 = &pdpt[(lin >> 30) & 511];
+  if (!make && !(*e3 & PTE_PRESENT))
+    return 0;
+  uint64_t* pd = next_table(e3);
+  return pd ? &pd[(lin >> 21) & 511] : 0;
+}
+
+int arch_map_2m(uint64_t lin, uint64_t phys, uint64_t size, int writable)
+{
+  if (!size || (lin | phys | size) % SIZE_2M || lin + size < lin || lin + size > (1ull << 47))
+    return -22;   /* EINVAL */
+  for (uint64_t off = 0; off < size; off += SIZE_2M) {   /* nothing there yet? */
+    uint64_t* e = pd_entry(lin + off, 0);
+    if (e && (*e & PTE_PRESENT))
+      return -17;   /* EEXIST */
+  }
+  for (uint64_t off = 0; off < size; off += SIZE_2M) {
+    uint64_t* e = pd_entry(lin + off, 1);
+    if (!e)
+      return -12;   /* ENOMEM */
+    *e = (phys + off) | PTE_PRESENT | PTE_HUGE | (writable ? PTE_WRITE : 0);
+  }
+  uint64_t cr3;
+  __asm__ volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) : : "memory");
+  return 0;
 }

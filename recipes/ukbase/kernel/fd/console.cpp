@@ -1,5 +1,8 @@
 // The console: descriptor 0 reads end-of-file, 1 and 2 write to every
 // stdout handler (os::add_stdout; default_stdout is the serial port).
+// As on IncludeOS, where they are not descriptors of its table, close()
+// of the console's own descriptors 0, 1 and 2 fails with EBADF and
+// printing goes on (dup2() over them still replaces them).
 // They answer TIOCGWINSZ like a terminal, which makes musl line-buffer
 // stdout.
 #include <cerrno>
@@ -19,6 +22,8 @@ namespace {
 class Console final : public File {
  public:
   explicit Console(bool output) : output_(output) { status_flags = output ? O_WRONLY : O_RDONLY; }
+
+  bool console() const override { return true; }
 
   long read(void*, size_t) override { return output_ ? -EBADF : 0; }
 

@@ -190,6 +190,8 @@ int close(int fd)
   auto& t = table();
   if (fd < 0 || static_cast<size_t>(fd) >= t.size() || !t[static_cast<size_t>(fd)].file)
     return -EBADF;
+  if (fd <= 2 && t[static_cast<size_t>(fd)].file->console())
+    return -EBADF;   // IncludeOS's console is not a descriptor that closes (console.cpp)
   std::shared_ptr<File> file = std::move(t[static_cast<size_t>(fd)].file);
   t[static_cast<size_t>(fd)] = Slot{};
   while (!t.empty() && !t.back().file)

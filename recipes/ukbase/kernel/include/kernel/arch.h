@@ -47,4 +47,9 @@ uint64_t arch_take_pending_irqs(void);
 /* Highest physical address + 1 the page tables identity-map. */
 uint64_t arch_mapped_limit(void);
 
+/* Map `size` bytes at virtual `lin` to physical `phys` in 2 MiB pages
+ * (all three 2 MiB-aligned), read-only unless `writable`. 0, or -EINVAL
+ * (misaligned), -EEXIST (some of it is mapped already), -ENOMEM. */
+int arch_map_2m(uint64_t lin, uint64_t phys, uint64_t size, int writable);
+
 KERNEL_END_DECLS

@@ -42,6 +42,8 @@ class File {
   virtual void release() {}
   /// False for regular files and folders, which epoll refuses (EPERM).
   virtual bool pollable() { return true; }
+  /// The console (descriptors 0, 1 and 2 at boot): close() leaves it open.
+  virtual bool console() const { return false; }
 
   /// O_NONBLOCK, O_APPEND, O_RDONLY/O_WRONLY/O_RDWR: what F_GETFL returns.
   int status_flags = 0;
