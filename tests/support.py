@@ -90,3 +90,26 @@ def validate_domain(path: Path) -> str:
     out = subprocess.run(["virt-xml-validate", str(path)], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr + path.read_text()
     return path.read_text()
+
+
+INCLUDEOS_CMAKE = """cmake_minimum_required(VERSION 3.31.6)
+project(service)
+include(os)
+os_add_executable({target} "{name}" service.cpp)
+{lines}os_add_stdout({target} default_stdout)
+"""
+
+
+def includeos_folder(project: Project, target: str, name: str, files: dict,
+                     lines: str = "") -> Path:
+    """services/<target> in IncludeOS's shape: a CMakeLists.txt that builds
+    service.cpp (with ``lines`` of its own, ``{target}`` filled in) and
+    ``files``, name -> text or bytes."""
+    folder = project.path(f"services/{target}")
+    folder.mkdir(parents=True)
+    (folder / "CMakeLists.txt").write_text(
+        INCLUDEOS_CMAKE.format(target=target, name=name, lines=lines.format(target=target)))
+    for file, content in files.items():
+        path = folder / file
+        path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
+    return folder

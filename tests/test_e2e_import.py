@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from support import Project
+from support import Project, includeos_folder
 
 pytestmark = pytest.mark.e2e
 
@@ -149,14 +149,6 @@ def test_an_imported_service_builds_boots_and_passes_by_its_success_line(tmp_pat
     assert "<CPU 0> all resumed\nsum 55, cpus 1, per cpu 1, done 1" in coro.out, coro
 
 
-IMAGE_CMAKE = """cmake_minimum_required(VERSION 3.31.6)
-project(service)
-include(os)
-os_add_executable(sectors "Memdisk image test" service.cpp)
-os_add_stdout(sectors default_stdout)
-os_add_memdisk(sectors ${CMAKE_CURRENT_SOURCE_DIR}/three.disk)
-"""
-
 IMAGE_CPP = r"""#include <os>
 #include <memdisk>
 #include <cstdio>
@@ -182,13 +174,11 @@ def test_an_image_file_memdisk_is_linked_in_as_it_is(tmp_path):
     """os_add_memdisk(image): [build] memdisk names the file, whose sectors
     the service reads back unchanged (no file system made of it)."""
     project = Project(tmp_path, services=())
-    path = project.path("services/sectors")
-    path.mkdir(parents=True)
-    (path / "CMakeLists.txt").write_text(IMAGE_CMAKE)
-    (path / "service.cpp").write_text(IMAGE_CPP)
-    (path / "test.py").write_text("from vmrunner import vmrunner\nvmrunner.vms[0].boot(20)\n")
-    (path / "three.disk").write_bytes(b"".join(f"SECT-{i}".encode().ljust(512, b".")
-                                               for i in range(3)))
+    sectors = b"".join(f"SECT-{i}".encode().ljust(512, b".") for i in range(3))
+    path = includeos_folder(project, "sectors", "Memdisk image test", {
+        "service.cpp": IMAGE_CPP, "three.disk": sectors,
+        "test.py": "from vmrunner import vmrunner\nvmrunner.vms[0].boot(20)\n"},
+        "os_add_memdisk({target} ${{CMAKE_CURRENT_SOURCE_DIR}}/three.disk)\n")
     imported = project.ukbuild("import", "services/sectors")
     assert imported.status == 0 and "memdisk = 'three.disk'" in \
         (path / "service.toml").read_text(), imported

@@ -9,17 +9,11 @@ import re
 
 import pytest
 
-from support import Project
+from support import Project, includeos_folder
 
 pytestmark = pytest.mark.e2e
 
-CMAKE = """cmake_minimum_required(VERSION 3.31.6)
-project(service)
-include(os)
-os_add_executable(udp_echo "UDP echo" service.cpp)
-os_add_drivers(udp_echo virtionet)
-os_add_stdout(udp_echo default_stdout)
-"""
+NIC = "os_add_drivers({target} virtionet)\n"
 
 SERVICE = r"""#include <os>
 #include <net/interfaces>
@@ -133,12 +127,8 @@ vm.boot(40)
 
 def test_a_vmrunner_script_drives_the_test_over_a_private_bridge(tmp_path):
     project = Project(tmp_path, services=())
-    folder = project.path("services/udp_echo")
-    folder.mkdir(parents=True)
-    (folder / "CMakeLists.txt").write_text(CMAKE)
-    (folder / "service.cpp").write_text(SERVICE)
-    (folder / "vm.json").write_text(VM_JSON)
-    (folder / "test.py").write_text(TEST_PY)
+    folder = includeos_folder(project, "udp_echo", "UDP echo",
+                              {"service.cpp": SERVICE, "vm.json": VM_JSON, "test.py": TEST_PY}, NIC)
     imported = project.ukbuild("import", "services/udp_echo")
     assert imported.status == 0, imported
     assert "runs as [test] script" in imported.out, imported
@@ -161,14 +151,6 @@ def test_a_vmrunner_script_drives_the_test_over_a_private_bridge(tmp_path):
     assert "test:udp_echo: an expectation failed (status 68): test.py: " \
            "Event-triggered test failed" in failed.err, failed
 
-
-DHCP_CMAKE = """cmake_minimum_required(VERSION 3.31.6)
-project(service)
-include(os)
-os_add_executable(leased "DHCP lease" service.cpp)
-os_add_drivers(leased virtionet)
-os_add_stdout(leased default_stdout)
-"""
 
 DHCP_SERVICE = r"""#include <os>
 #include <net/interfaces>
@@ -203,12 +185,9 @@ vm.boot(40, image_name="leased.elf.bin")
 
 def test_a_guest_asking_for_dhcp_on_the_private_bridge_gets_a_reachable_address(tmp_path):
     project = Project(tmp_path, services=())
-    folder = project.path("services/leased")
-    folder.mkdir(parents=True)
-    (folder / "CMakeLists.txt").write_text(DHCP_CMAKE)
-    (folder / "service.cpp").write_text(DHCP_SERVICE)
-    (folder / "vm.json").write_text('{"net": [{"device": "virtio"}]}\n')
-    (folder / "test.py").write_text(DHCP_TEST)
+    includeos_folder(project, "leased", "DHCP lease",
+                     {"service.cpp": DHCP_SERVICE, "vm.json": '{"net": [{"device": "virtio"}]}\n',
+                      "test.py": DHCP_TEST}, NIC)
     assert project.ukbuild("import", "services/leased").status == 0
     result = project.doit("-v", "2", "test:leased")
     assert result.status == 0, result

@@ -2,55 +2,24 @@
 with. Plain text, as test output goes to logs as often as to terminals."""
 
 
+def _tagged(tag: str, strip: bool = True):
+    return staticmethod(lambda text: f"[ {tag} ] {text.rstrip() if strip else text}")
+
+
 class color:
-    @staticmethod
-    def INFO(text: str) -> str:
-        return f"* {text}: "
-
-    @staticmethod
-    def WARNING(text: str) -> str:
-        return f"[ WARNING ] {text.rstrip()}"
-
-    @staticmethod
-    def FAIL(text: str) -> str:
-        return f"[ FAIL ] {text.rstrip()}"
+    WARNING = _tagged("WARNING")
+    FAIL = _tagged("FAIL")
+    SUCCESS = _tagged("SUCCESS", strip=False)
+    PASS = _tagged("PASS", strip=False)
+    OK = _tagged("OK", strip=False)
+    INFO = staticmethod(lambda text: f"* {text}: ")
+    SUBPROC = staticmethod(lambda text: f"> {text.rstrip()}")
+    VM = staticmethod(lambda text: f"<vm> {text}")
+    DATA = staticmethod(lambda text: text + "\n")
+    HEADER = staticmethod(lambda text: "\n" + f" {text} ".center(80, "="))
+    FAIL_INLINE = staticmethod(lambda: "[ FAIL ]")
+    PASS_INLINE = staticmethod(lambda: "[ PASS ]")
 
     @staticmethod
     def EXIT_ERROR(tag: str, text: str) -> str:
         return f"[ {tag} ] {text.rstrip()}"
-
-    @staticmethod
-    def SUCCESS(text: str) -> str:
-        return f"[ SUCCESS ] {text}"
-
-    @staticmethod
-    def PASS(text: str) -> str:
-        return f"[ PASS ] {text}"
-
-    @staticmethod
-    def OK(text: str) -> str:
-        return f"[ OK ] {text}"
-
-    @staticmethod
-    def FAIL_INLINE() -> str:
-        return "[ FAIL ]"
-
-    @staticmethod
-    def PASS_INLINE() -> str:
-        return "[ PASS ]"
-
-    @staticmethod
-    def SUBPROC(text: str) -> str:
-        return f"> {text.rstrip()}"
-
-    @staticmethod
-    def VM(text: str) -> str:
-        return f"<vm> {text}"
-
-    @staticmethod
-    def DATA(text: str) -> str:
-        return text + "\n"
-
-    @staticmethod
-    def HEADER(text: str) -> str:
-        return "\n" + f" {text} ".center(80, "=")
