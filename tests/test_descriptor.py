@@ -196,6 +196,9 @@ persistent = true
     ("[test]\nnetwork = { bridge43 = '10.0.0.1' }\n", "test.network.bridge43", "expected a.b.c.d/bits with a network"),
     ("[test]\nnetwork = { bridge43 = 'ten/24' }\n", "test.network.bridge43", "the host's address on the bridge"),
     ("[test]\nnetwork = { 'a bridge' = '10.0.0.1/24' }\n", "test.network", "invalid key name 'a bridge'"),
+    ("[test]\nnetwork = { br0 = { address = '10.1.0.1' } }\n", "test.network.br0.address", "expected a.b.c.d/bits"),
+    ("[test]\nnetwork = { br0 = { dhcp = false } }\n", "test.network.br0.address", "missing"),
+    ("[test]\nnetwork = { br0 = { address = '10.1.0.1/24', dns = true } }\n", "test.network.br0.dns", "unknown key"),
     ("[build]\nconfig = 'bad.json'\n", "build.config", "is not valid JSON: Expecting value at line 1, column 10"),
     ("[build]\nconfig = '../config.json'\n", "build.config", "leaves the service folder"),
 ])

@@ -194,3 +194,73 @@ def test_a_guest_asking_for_dhcp_on_the_private_bridge_gets_a_reachable_address(
     leased = re.search(r"pinged the leased address 10\.0\.0\.(\d+)", result.out)
     assert leased and 128 <= int(leased.group(1)) <= 254, result   # the upper half of the subnet
     assert "2 packets transmitted, 2 received" in result.out, result
+
+
+DHCPD_SERVICE = r"""#include <os>
+#include <net/interfaces>
+#include <net/dhcp/dhcpd.hpp>
+#include <cstdio>
+#include <memory>
+
+std::unique_ptr<net::dhcp::DHCPD> server;
+
+void Service::start()
+{
+  auto& inet = net::Interfaces::get(0);
+  inet.network_config({10, 0, 0, 9}, {255, 255, 255, 0}, {10, 0, 0, 1});
+  server = std::make_unique<net::dhcp::DHCPD>(inet.udp(), net::ip4::Addr{10, 0, 0, 10},
+                                              net::ip4::Addr{10, 0, 0, 20});
+  for (int i = 1; i <= 2; i++) {
+    net::Interfaces::get(i).negotiate_dhcp(10.0, [i](bool timed_out) {
+      auto& me = net::Interfaces::get(i);
+      if (timed_out)
+        std::printf("client %d timed out\n", i);
+      else
+        std::printf("client %d leased %s via %s, %zu of %zu leased\n", i, me.ip_addr().to_string().c_str(),
+                    me.gateway().to_string().c_str(), server->leased(), server->pool_size());
+    });
+  }
+}
+"""
+
+DHCPD_VM = """{"net": [{"device": "virtio", "mac": "c0:01:0a:00:00:2a"},
+                       {"device": "virtio", "mac": "c0:01:0a:00:00:2f"},
+                       {"device": "virtio", "mac": "c0:01:0a:00:00:20"}]}
+"""
+
+DHCPD_TEST = r"""import subprocess
+from vmrunner import vmrunner
+vm = vmrunner.vms[0]
+leased = set()
+
+def client(line):
+    words = line.split()
+    address = words[3]
+    if not address.startswith("10.0.0.") or not 10 <= int(address.split(".")[3]) <= 20:
+        return False
+    subprocess.check_call(["ping", "-c", "1", "-W", "2", address])
+    leased.add(address)
+    if len(leased) == 2:
+        vm.exit(0, "both clients leased from the guest's server: " + " ".join(sorted(leased)))
+
+vm.on_output("^client [12] leased", client)
+vm.on_output("timed out", lambda line: False)
+vm.boot(40, image_name="dhcp_server.elf.bin")
+"""
+
+
+def test_a_guest_dhcp_server_leases_to_its_own_clients_on_the_bridge(tmp_path):
+    """IncludeOS's DHCPD on eth0 and the DHCP clients of eth1 and eth2, one
+    bridge: the import leaves the bridge without a DHCP server of its own."""
+    project = Project(tmp_path, services=())
+    includeos_folder(project, "dhcp_server", "DHCP server",
+                     {"service.cpp": DHCPD_SERVICE, "vm.json": DHCPD_VM, "test.py": DHCPD_TEST}, NIC)
+    imported = project.ukbuild("import", "services/dhcp_server")
+    assert imported.status == 0 and "service.cpp serves DHCP there itself" in imported.out, imported
+    assert "network = { bridge43 = { address = '10.0.0.1/24', dhcp = false } }" in \
+        project.path("services/dhcp_server/service.toml").read_text()
+    result = project.doit("-v", "2", "test:dhcp_server")
+    assert result.status == 0, result
+    assert re.search(r"both clients leased from the guest's server: 10\.0\.0\.1\d 10\.0\.0\.1\d",
+                     result.out), result
+    assert "leased 10.0.0.1" in result.out and "via 10.0.0.9" in result.out, result

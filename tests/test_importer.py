@@ -83,7 +83,7 @@ def test_a_test_py_that_does_more_than_test_says_runs_as_the_test(greeter):
     s = load_service(greeter)
     t = s.test
     assert t.script == greeter / "test.py" and t.timeout == 25
-    assert t.network == (("bridge43", "10.0.0.1/24"),)
+    assert t.network == (("bridge43", "10.0.0.1/24", True),)
     assert (t.success, t.count, t.fail) == (None, (), ())
     assert [(n.mode, n.bridge) for n in s.vm.nets] == [("bridge", "bridge43"), ("bridge", "br7")]
     assert s.vm.nets[0].mac == "c0:01:0a:00:00:2a" and s.vm.cmdline == "say hello"

@@ -12,7 +12,7 @@ def test_the_dhcp_range_is_the_upper_half_of_the_subnet_without_the_host():
 
 
 def test_the_wrapped_command_runs_in_new_network_and_mount_namespaces():
-    argv = netns.wrap(["echo", "hi"], (("bridge43", "10.0.0.1/24"),))
+    argv = netns.wrap(["echo", "hi"], (("bridge43", "10.0.0.1/24", True),))
     assert argv[:3] == ["unshare", "--net", "--mount"]
     inner = argv[argv.index("--") + 1:]
     assert inner[:3] == [sys.executable, "-m", "ukbuild.netns"]

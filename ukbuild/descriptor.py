@@ -476,8 +476,7 @@ def resolve_service(folder: Path, descriptor: Path, data: dict,
         fail=tuple(t.get("fail", ())),
         panic=t.get("panic", "fail"),
         script=res.existing(["test", "script"], t["script"], "file") if "script" in t else None,
-        network=tuple((bridge, _host_address(res, bridge, address))
-                      for bridge, address in t.get("network", {}).items()),
+        network=tuple(_bridge(res, bridge, value) for bridge, value in t.get("network", {}).items()),
     )
     if test.script and test.client:
         raise res.error(["test", "client"], "a [test] script drives the test itself: "
@@ -517,17 +516,25 @@ def _memdisk(res, text: str) -> Path:
     return path
 
 
-def _host_address(res, bridge: str, address: str) -> str:
-    """[test] network's host address on ``bridge``: an IPv4 interface a.b.c.d/bits."""
+def _bridge(res, bridge: str, value) -> tuple[str, str, bool]:
+    """[test] network's entry for ``bridge``: "a.b.c.d/bits" or { address, dhcp }."""
+    if isinstance(value, dict):
+        keys = ["test", "network", bridge, "address"]
+        return bridge, _host_address(res, keys, value["address"]), value.get("dhcp", True)
+    return bridge, _host_address(res, ["test", "network", bridge], value), True
+
+
+def _host_address(res, keys: list, address: str) -> str:
+    """The host's address on a bridge: an IPv4 interface a.b.c.d/bits."""
     import ipaddress
 
     try:
         iface = ipaddress.IPv4Interface(address)
     except ValueError:
-        raise res.error(["test", "network", bridge],
+        raise res.error(keys,
                         f"expected the host's address on the bridge, a.b.c.d/bits, not {address!r}") from None
     if "/" not in address or iface.network.prefixlen == 32:
-        raise res.error(["test", "network", bridge],
+        raise res.error(keys,
                         f"expected a.b.c.d/bits with a network (say {iface.ip}/24), not {address!r}")
     return str(iface)
 

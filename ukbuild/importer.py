@@ -401,9 +401,21 @@ def _as_script(out: Imported, script: testscript.TestScript) -> None:
         bridge, host = VMRUNNER_BRIDGE
         for i in out.default_nets:
             out.nets[i] = {"mode": "bridge", "bridge": bridge, **out.nets[i]}
-        out.test["network"] = {bridge: host}
+        serves = _serves_dhcp(out)
+        out.test["network"] = {bridge: {"address": host, "dhcp": False} if serves else host}
         out.note("vm.json", 0, f"net: on vmrunner's host bridge {bridge} ({host}), which the "
-                 "test makes in a private network ([test] network)")
+                 "test makes in a private network ([test] network)"
+                 + (f"; {serves} serves DHCP there itself: no DHCP server of the test's"
+                    if serves else ""))
+
+
+DHCP_SERVER_INCLUDE = re.compile(r'#\s*include\s*[<"]net/dhcp/dhcpd\.hpp[>"]')
+
+
+def _serves_dhcp(out: Imported) -> str:
+    """The source that runs IncludeOS's DHCP server, if one does."""
+    return next((str(path.relative_to(out.folder)) for path, text in _source_texts(out)
+                 if DHCP_SERVER_INCLUDE.search(text)), "")
 
 
 def _source_texts(out: Imported):

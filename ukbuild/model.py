@@ -127,7 +127,7 @@ class TestSpec:
     fail: tuple[str, ...] = ()         # a matching line fails the test at once
     panic: str = "fail"                # fail | expected
     script: Path | None = None         # a vmrunner test script drives the boot instead
-    network: tuple[tuple[str, str], ...] = ()   # (bridge, host address): a private network
+    network: tuple[tuple[str, str, bool], ...] = ()   # (bridge, host address, DHCP served)
 
 
 @dataclass(frozen=True)

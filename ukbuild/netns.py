@@ -12,7 +12,8 @@ the last process. Inside, QEMU joins a bridge through ukbuild's bridge
 helper (``UKBUILD_BRIDGE_HELPER``, which run.sh passes to ``-netdev
 bridge``), and ``sudo`` runs its command: the test is root there. Each
 bridge has a DHCP server (dnsmasq) leasing the upper half of its subnet,
-so a guest that asks for an address gets one the test can reach.
+so a guest that asks for an address gets one the test can reach, unless
+the entry says ``dhcp = false`` (a guest serves DHCP there itself).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ HELPER = Path(__file__).resolve().parent / "bridge_helper.py"
 INSIDE = "UKBUILD_TEST_NETWORK"   # set in the namespace's environment
 
 
-def wrap(argv: list[str], network: tuple[tuple[str, str], ...]) -> list[str]:
+def wrap(argv: list[str], network: tuple[tuple[str, str, bool], ...]) -> list[str]:
     """``argv``, to be run in a private network with ``network``'s bridges."""
     user = ["--map-root-user"] if os.geteuid() != 0 else []
     return ["unshare", "--net", "--mount", *user, "--", sys.executable, "-m", "ukbuild.netns",
@@ -85,11 +86,12 @@ def main(argv: list[str]) -> int:
         raise SystemExit(f"mount -t sysfs sysfs /sys: {proc.stderr.strip()}")
     _ip("link", "set", "lo", "up")
     servers = []
-    for bridge, address in network:
+    for bridge, address, dhcp in network:
         _ip("link", "add", bridge, "type", "bridge")
         _ip("address", "add", address, "dev", bridge)
         _ip("link", "set", bridge, "up")
-        servers.append(serve_dhcp(bridge, address))
+        if dhcp:
+            servers.append(serve_dhcp(bridge, address))
     env = dict(os.environ, PATH=f"{COMPAT_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     env[INSIDE] = "1"
     env["UKBUILD_BRIDGE_HELPER"] = f"{sys.executable} {HELPER}"

@@ -130,6 +130,7 @@ ARCHIVES = {
         "kernel/net/includeos/dns.cpp",
         "kernel/net/includeos/tcp.cpp",
         "kernel/net/includeos/connection.cpp",
+        "kernel/net/includeos/dhcpd.cpp",
         "kernel/terminal.cpp",
         "kernel/memmap.cpp",
     ] + sorted_glob("kernel/net/tcp/*.cpp"),

@@ -4,6 +4,7 @@
 // ACK configures the interface or the time is up. The lease is renewed
 // at T1 (half of it) from the server itself, rebound at T2 (7/8) from
 // anyone, and given up when it runs out; a NAK starts over.
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <memory>
@@ -133,8 +134,7 @@ class Client final : public Udp_receiver {
   void listen()
   {
     if (!listening_) {
-      uint16_t port = CLIENT_PORT;
-      listening_ = udp_bind(0, port, this) == 0;
+      listening_ = port68().join(this);
       if (!listening_)
         kprintf("     [ DHCP ] %s: UDP port 68 is taken\n", iface_.name.c_str());
     }
@@ -143,8 +143,44 @@ class Client final : public Udp_receiver {
   void unlisten()
   {
     if (listening_)
-      udp_unbind(0, CLIENT_PORT);
+      port68().leave(this);
     listening_ = false;
+  }
+
+  /// UDP port 68, shared by the clients of every interface: each datagram
+  /// goes to all of them, and each takes its own (interface, xid).
+  struct Port68 final : Udp_receiver {
+    std::vector<Client*> clients;
+
+    bool join(Client* c)
+    {
+      if (clients.empty()) {
+        uint16_t port = CLIENT_PORT;
+        if (udp_bind(0, port, this) != 0)
+          return false;
+      }
+      clients.push_back(c);
+      return true;
+    }
+
+    void leave(Client* c)
+    {
+      clients.erase(std::remove(clients.begin(), clients.end(), c), clients.end());
+      if (clients.empty())
+        udp_unbind(0, CLIENT_PORT);
+    }
+
+    void udp_receive(const Udp_datagram& d) override
+    {
+      auto all = clients;             // a client may leave from its callback
+      for (Client* c : all)
+        c->udp_receive(d);
+    }
+  };
+  static Port68& port68()
+  {
+    static Port68 shared;
+    return shared;
   }
 
   void send(uint8_t type)

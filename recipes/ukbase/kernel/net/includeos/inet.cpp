@@ -323,7 +323,7 @@ void ICMPv4::ping(ip4::Addr ip, icmp_func callback, int sec_wait)
     return;
   const unsigned index = iface.index;
   auto timer = Timers::oneshot(std::chrono::seconds(sec_wait > 0 ? sec_wait : 0),
-                               [index, id, seq](Timers::id_t) {
+                               [index, id](Timers::id_t) {
     auto it = std::find_if(pings.begin(), pings.end(), [&](const Ping& p) {
       return p.iface == index && p.id == id && p.seq == seq;
     });
