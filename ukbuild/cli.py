@@ -75,9 +75,9 @@ def run_test(root: Path, service: Service, echo=None) -> tuple[int, str]:
     if service.test.network and not netns.inside():
         return in_private_network(root, service, echo)
     if service.test.script:
-        outcome = harness.script(run_sh, script_env(root, service), service.folder,
-                                 service.relative(service.test.script), service.test.timeout,
-                                 echo=echo)
+        outcome = harness.script(run_sh, service.vm.cmdline, script_env(root, service),
+                                 service.folder, service.relative(service.test.script),
+                                 service.test.timeout, echo=echo)
         return outcome.status, outcome.message
     client = test_client(root, service) if service.test.client else None
     forwards = {fwd.guest_port: f"{display_path(service.descriptor)}: vm.net[{i}].forward[{j}]"
@@ -93,14 +93,11 @@ COMPAT = Path(__file__).resolve().parent / "compat"
 
 def script_env(root: Path, service: Service) -> dict:
     """[test] script's environment: vmrunner's API importable (ukbuild's
-    compat modules, after anything installed), and where its VM boots from."""
+    compat modules, after anything installed), and the service's names."""
     path = os.environ.get("PYTHONPATH", "")
     return dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (path, str(COMPAT)) if p),
                 UKBUILD_SERVICE=service.name,
-                UKBUILD_BUILD_DIR=str(root / "build" / service.name),
-                UKBUILD_VMRUNNER=json.dumps({
-                    "run_sh": str(root / "build" / service.name / "run.sh"),
-                    "cmdline": service.vm.cmdline}))
+                UKBUILD_BUILD_DIR=str(root / "build" / service.name))
 
 
 def in_private_network(root: Path, service: Service, echo=None) -> tuple[int, str]:

@@ -243,17 +243,17 @@ def relay(argv: list[str], echo=None, env: dict | None = None, cwd: Path | None 
     return proc.returncode, lines
 
 
-def script(run_sh: Path, env: dict, folder: Path, name: str, timeout: float,
+def script(run_sh: Path, cmdline: str, env: dict, folder: Path, name: str, timeout: float,
            echo=None) -> Outcome:
     """[test] script: an IncludeOS vmrunner script boots the service (through
-    ``run.sh``, with ukbuild's vmrunner) and decides; its status is the test's."""
+    ``run.sh``, whose kernel command line is ``cmdline``, with ukbuild's
+    vmrunner) and decides; its status is the test's."""
     import json
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="ukbuild-script-") as tmp:
         result = Path(tmp) / "result"
-        settings = dict(json.loads(env.get("UKBUILD_VMRUNNER", "{}")), result=str(result),
-                        run_sh=str(run_sh))
+        settings = {"run_sh": str(run_sh), "cmdline": cmdline, "result": str(result)}
         env = dict(env, UKBUILD_VMRUNNER=json.dumps(settings), PYTHONUNBUFFERED="1")
         limit = max(MIN_SCRIPT, SCRIPT_LIMIT * timeout)
         status, lines = relay([sys.executable, name], echo, env=env, cwd=folder, limit=limit)

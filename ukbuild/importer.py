@@ -293,7 +293,7 @@ def _nets(out: Imported, nets: list) -> None:
         entry = {}
         backend = net.get("backend")
         if backend == "bridge" or net.get("bridge"):
-            entry = {"mode": "bridge", "bridge": net.get("bridge", "bridge43")}
+            entry = {"mode": "bridge", "bridge": net.get("bridge", VMRUNNER_BRIDGE[0])}
         elif backend == "tap":
             out.note("vm.json", 0, f"net[{i}]: a tap device made by vmrunner's qemu-ifup: "
                      "written as user networking")
@@ -360,7 +360,21 @@ def from_test_py(out: Imported, path: Path) -> None:
     script = testscript.read(path)
     if script.live:
         _as_script(out, script)
-        return
+    else:
+        _declarative(out, script)
+    if script.timeout is None:
+        out.note("test.py", 0, "boot(None): no timeout; written as one day")
+    out.test["timeout"] = script.timeout or 86400
+    out.vm.setdefault("cmdline", script.cmdline)
+    if not script.multiboot:
+        out.vm["boot"] = "disk"
+        out.image["formats"] = ["raw"]
+        out.note("test.py", 0, "boot(multiboot=False): boots ukbuild's own bootable image "
+                 f"({out.service['name']}.raw), not the one vm.json names")
+
+
+def _declarative(out: Imported, script: testscript.TestScript) -> None:
+    """What test.py waits for, as [test] says it."""
     for line, what in script.notes:
         out.note("test.py", line, what)
     success = list(script.success)
@@ -376,23 +390,12 @@ def from_test_py(out: Imported, path: Path) -> None:
         out.test["fail"] = list(script.fail)
     if script.panic_expected:
         out.test["panic"] = "expected"
-    if script.timeout is None:
-        out.note("test.py", 0, "boot(None): no timeout; written as one day")
-    out.test["timeout"] = script.timeout or 86400
-    out.vm.setdefault("cmdline", script.cmdline)
-    if not script.multiboot:
-        out.vm["boot"] = "disk"
-        out.image["formats"] = ["raw"]
-        out.note("test.py", 0, "boot(multiboot=False): boots ukbuild's own bootable image "
-                 f"({out.service['name']}.raw), not the one vm.json names")
 
 
 def _as_script(out: Imported, script: testscript.TestScript) -> None:
     """test.py does more than [test] can say: it runs as the test itself,
     with vmrunner's API, in a private network with vmrunner's host bridge."""
     out.test["script"] = "test.py"
-    out.test["timeout"] = script.timeout or 86400
-    out.vm.setdefault("cmdline", script.cmdline)
     what = script.live
     out.note("test.py", 0, f"runs as [test] script (vmrunner's API from ukbuild), as it does "
              f"more than [test] says: {what[0]}" + (f" (and {len(what) - 1} more)"

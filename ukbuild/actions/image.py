@@ -166,8 +166,7 @@ def memdisk(service: Service, platform: Platform, image: Path, obj: Path) -> Non
 def memdisk_image(service: Service, platform: Platform, staged: Path, obj: Path) -> None:
     """A memdisk that ``[build] memdisk`` names as an image file: linked in
     as it is (IncludeOS's os_add_memdisk)."""
-    atomic_write(staged, service.build.memdisk.read_bytes())
-    embed(platform, staged, ".diskdata", obj)
+    embed_copy(platform, service.build.memdisk, staged, ".diskdata", obj)
 
 
 def config(service: Service, platform: Platform, staged: Path, obj: Path) -> None:
@@ -177,8 +176,14 @@ def config(service: Service, platform: Platform, staged: Path, obj: Path) -> Non
         from ..descriptor import validate_json
 
         validate_json(service.build.config, platform.config_schema)
-    atomic_write(staged, service.build.config.read_bytes())
-    embed(platform, staged, ".config", obj)
+    embed_copy(platform, service.build.config, staged, ".config", obj)
+
+
+def embed_copy(platform: Platform, source: Path, staged: Path, section: str, obj: Path) -> None:
+    """``source`` as it is in ``section``, through a copy in the build folder
+    (the symbols objcopy makes are named after the copy)."""
+    atomic_write(staged, source.read_bytes())
+    embed(platform, staged, section, obj)
 
 
 def embed(platform: Platform, data: Path, section: str, obj: Path) -> None:
