@@ -44,17 +44,17 @@ Map map(Map m, const char* name)
   constexpr size_t page = 2u << 20;
   if (!m.size || (m.lin | m.phys | m.size) % page)
     throw Memory_range_exception("os::mem::map: lin, phys and size must be 2 MiB-aligned");
-  Fixed_memory_range range{m.lin, m.lin + m.size - 1, name, "os::mem::map"};
   auto& map = vmmap();
-  if (map.in_range(m.lin) || map.in_range(m.lin + m.size - 1))
-    throw Memory_range_exception(std::string("os::mem::map: ") + name + " overlaps the memory map");
+  // the memory map first: it refuses any overlap (throws) before a page changes
+  map.assign_range(Fixed_memory_range{m.lin, m.lin + m.size - 1, name, "os::mem::map"});
   int err = arch_map_2m(m.lin, m.phys, m.size, has_flag(m.flags, Access::write));
-  if (err)
+  if (err) {
+    map.erase(m.lin);
     throw Memory_range_exception(std::string("os::mem::map: ") + name + ": "
                                  + (err == -EEXIST ? "already mapped"
                                     : err == -ENOMEM ? "no memory for page tables"
                                                      : "not a range that can be mapped"));
-  map.assign_range(std::move(range));
+  }
   mapped_phys()[m.lin] = m.phys;
   m.page_sizes = page;
   return m;

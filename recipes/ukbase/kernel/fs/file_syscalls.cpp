@@ -475,20 +475,21 @@ long file_modify(int dirfd, const char* path)
 // looked at, as on IncludeOS and Linux. musl's stat() hands the kernel a
 // buffer of its own and copies from it, so the check is made here, in the
 // C library's place (libos.a is linked before libc.a).
-extern "C" int stat(const char* __restrict path, struct stat* __restrict st)
+static int stat_with_buffer(const char* path, struct stat* st, int flags)
 {
   if (!st) {
     errno = EFAULT;
     return -1;
   }
-  return fstatat(AT_FDCWD, path, st, 0);
+  return fstatat(AT_FDCWD, path, st, flags);
+}
+
+extern "C" int stat(const char* __restrict path, struct stat* __restrict st)
+{
+  return stat_with_buffer(path, st, 0);
 }
 
 extern "C" int lstat(const char* __restrict path, struct stat* __restrict st)
 {
-  if (!st) {
-    errno = EFAULT;
-    return -1;
-  }
-  return fstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
+  return stat_with_buffer(path, st, AT_SYMLINK_NOFOLLOW);
 }

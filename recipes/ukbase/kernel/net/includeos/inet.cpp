@@ -240,10 +240,10 @@ namespace {
 
 /// A ping waiting for its reply: its callback, and the timer that gives up.
 struct Ping {
-  unsigned iface;
-  uint16_t id, seq;
+  unsigned iface = 0;
+  uint16_t id = 0, seq = 0;
   ICMPv4::icmp_func callback;
-  Timers::id_t timer;
+  Timers::id_t timer = 0;
 };
 std::vector<Ping> pings;
 uint16_t next_ping_id = 0;
@@ -281,20 +281,30 @@ std::string code_string(icmp4::Type type, uint8_t code)
   return std::string(name) + " (" + std::to_string(code) + ")";
 }
 
-void echo_reply(knet::Interface& iface, const knet::Echo_reply& r)
+/// The ping waiting with this interface, identifier and sequence number,
+/// taken off the list (its callback is null when there is none).
+Ping take_ping(unsigned iface, uint16_t id, uint16_t seq)
 {
   auto it = std::find_if(pings.begin(), pings.end(), [&](const Ping& p) {
-    return p.iface == iface.index && p.id == r.id && p.seq == r.seq;
+    return p.iface == iface && p.id == id && p.seq == seq;
   });
   if (it == pings.end())
-    return;
-  auto callback = std::move(it->callback);
-  Timers::stop(it->timer);
+    return Ping{};
+  Ping ping = std::move(*it);
   pings.erase(it);
+  return ping;
+}
+
+void echo_reply(knet::Interface& iface, const knet::Echo_reply& r)
+{
+  Ping ping = take_ping(iface.index, r.id, r.seq);
+  if (!ping.callback)
+    return;
+  Timers::stop(ping.timer);
   // the payload as IncludeOS hands it over: text up to the first NUL
   std::string payload(reinterpret_cast<const char*>(r.payload), r.len);
   payload.resize(std::min(payload.size(), payload.find('\0')));
-  callback(ICMP_view{r.id, r.seq, ip4::Addr{r.src}, ip4::Addr{r.dst},
+  ping.callback(ICMP_view{r.id, r.seq, ip4::Addr{r.src}, ip4::Addr{r.dst},
                      static_cast<icmp4::Type>(r.type), r.code, r.checksum, std::move(payload)});
 }
 
@@ -324,14 +334,9 @@ void ICMPv4::ping(ip4::Addr ip, icmp_func callback, int sec_wait)
   const unsigned index = iface.index;
   auto timer = Timers::oneshot(std::chrono::seconds(sec_wait > 0 ? sec_wait : 0),
                                [index, id](Timers::id_t) {
-    auto it = std::find_if(pings.begin(), pings.end(), [&](const Ping& p) {
-      return p.iface == index && p.id == id && p.seq == seq;
-    });
-    if (it == pings.end())
-      return;
-    auto callback = std::move(it->callback);
-    pings.erase(it);
-    callback(ICMP_view{});
+    Ping ping = take_ping(index, id, seq);
+    if (ping.callback)
+      ping.callback(ICMP_view{});
   });
   pings.push_back(Ping{index, id, seq, std::move(callback), timer});
 }
