@@ -168,8 +168,8 @@ persistent = true
     assert user.mac == load_service(folder).vm.nets[0].mac, "derived MACs are stable"
     assert (tap.mode, tap.tap, tap.mac) == ("tap", "tap0", "52:54:00:aa:bb:01")
     data, base = s.vm.disks
-    assert (data.from_folder, data.size, data.format, data.interface) == (True, 8, "qcow2", "virtio")
-    assert (base.from_folder, base.format, base.interface, base.persistent) == (False, "vmdk", "ide", True)
+    assert (data.fat_made, data.size, data.format, data.interface) == (True, 8, "qcow2", "virtio")
+    assert (base.fat_made, base.format, base.interface, base.persistent) == (False, "vmdk", "ide", True)
 
 
 @pytest.mark.parametrize("toml, key, expected", [
@@ -188,6 +188,13 @@ persistent = true
     ("[[vm.disk]]\nname = 'd'\nsource = 'data'\nsize = 1\ninterface = 'ide'\nreadonly = true\n", "vm.disk[0].readonly", "IDE disks cannot be read-only"),
     ("[[vm.disk]]\nname = 'd'\nsource = 'data'\nsize = 1\n[[vm.disk]]\nname = 'd'\nsource = 'data'\nsize = 1\n", "vm.disk[1].name", "used twice"),
     ("[[vm.disk]]\nsource = 'data'\n", "vm.disk[0].name", "missing"),
+    ("[[vm.disk]]\nname = 'd'\n", "vm.disk[0]", "needs a source (a folder or an image file) or files"),
+    ("[[vm.disk]]\nname = 'd'\nfiles = { 'a.txt' = 'notes.txt' }\n", "vm.disk[0].size", "made from a folder or files, needs its size"),
+    ("[[vm.disk]]\nname = 'd'\nsize = 1\nfiles = { 'a.txt' = 'gone.txt' }\n", "vm.disk[0].files.'a.txt'", "expected an existing file"),
+    ("[[vm.disk]]\nname = 'd'\nsize = 1\nfiles = { '../a.txt' = 'notes.txt' }\n", "vm.disk[0].files.'../a.txt'", "expected a path on the disk"),
+    ("[[vm.disk]]\nname = 'd'\nsize = 1\nsource = 'data'\nfolders = ['a//b']\n", "vm.disk[0].folders[0]", "expected a path on the disk"),
+    ("[[vm.disk]]\nname = 'd'\nsource = 'base.qcow2'\nfat = 16\n", "vm.disk[0].fat", "an image keeps its own"),
+    ("[[vm.disk]]\nname = 'd'\nsource = 'data'\nsize = 1\nfat = 8\n", "vm.disk[0].fat", "expected one of 12, 16, 32"),
     ("[vm]\nboot = 'disk'\n", "vm.boot", "set [image] formats"),
     ("[image]\nformats = ['iso']\n", "image.formats[0]", "expected one of 'raw', 'qcow2', 'vmdk'"),
     ("[build]\nmemdisk = 'nothere'\n", "build.memdisk", "expected an existing folder (made into a FAT image) or an image file"),

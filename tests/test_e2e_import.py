@@ -187,3 +187,94 @@ def test_an_image_file_memdisk_is_linked_in_as_it_is(tmp_path):
     for i in range(3):
         assert f"sector {i} starts with SECT-{i}" in result.out, result
     assert "[x] nothing past the end" in result.out, result
+
+
+DISK_SCRIPT = """#!/bin/bash
+set -e
+DISK=notes.disk
+MOUNTDIR=tmpdisk
+if [ $# -eq 0 ]
+then
+  rm -f $DISK
+  truncate -s 64M $DISK
+  sudo mkfs.fat -F 32 $DISK
+  mkdir -p $MOUNTDIR
+  sudo mount -o rw $DISK $MOUNTDIR/
+  sudo cp note.txt $MOUNTDIR/
+  sudo mkdir -p $MOUNTDIR/inbox/old
+  sudo cp note.txt $MOUNTDIR/inbox/old/kept.txt
+  sync
+  sudo umount $MOUNTDIR/
+  rmdir $MOUNTDIR
+elif [ $1 = "clean" ]
+then
+  rm -f $DISK
+fi
+"""
+
+DISK_TEST = """import subprocess
+from vmrunner import vmrunner
+vm = vmrunner.vms[0]
+subprocess.call(["./make_disk.sh"], shell=True, timeout=20)
+vm.on_exit(lambda: subprocess.call(["./make_disk.sh", "clean"]))
+vm.boot(30, image_name='notes.elf.bin')
+"""
+
+DISK_CPP = r"""#include <os>
+#include <hal/machine.hpp>
+#include <fs/disk.hpp>
+#include <cstdio>
+#include <string>
+
+static std::shared_ptr<fs::Disk> disk;
+
+void Service::start()
+{
+  auto& dev = os::machine().get<hw::Block_device>(0);
+  disk = std::make_shared<fs::Disk>(dev);
+  CHECKSERT(dev.size() == 64 * 2048, "64 MiB, as the script truncates it");
+  disk->init_fs([] (fs::error_t err, fs::File_system& fs) {
+    CHECKSERT(!err, "mounted");
+    std::printf("file system: %s\n", fs.name().c_str());
+    fs.ls("/", [] (fs::error_t err, auto ents) {
+      CHECKSERT(!err, "listed the root");
+      for (auto& e : *ents)
+        std::printf("root holds %s (%s)\n", e.name().c_str(), e.type_string().c_str());
+      disk->fs().read_file("/inbox/old/kept.txt", [] (fs::error_t err, fs::buffer_t buf) {
+        CHECKSERT(!err, "read the copy under another name");
+        std::printf("kept.txt says: %s\n", std::string((const char*) buf->data(), buf->size()).c_str());
+        INFO("Disk", "SUCCESS");
+      });
+    });
+  });
+}
+"""
+
+
+def test_a_disk_that_a_script_makes_is_made_by_ukbuild(tmp_path):
+    """A test.py that runs a disk script (truncate, mkfs.fat, mount, cp,
+    mkdir: root's work on IncludeOS) gets the same FAT disk as a [[vm.disk]]
+    of files, which ukbuild makes with mtools; the service reads it the way
+    IncludeOS's fs tests do, files listed in the order the script made them."""
+    project = Project(tmp_path, services=())
+    path = includeos_folder(project, "notes", "Disk script test", {
+        "service.cpp": DISK_CPP, "note.txt": "remember the milk", "make_disk.sh": DISK_SCRIPT,
+        "test.py": DISK_TEST,
+        "vm.json": '{"drives": [{"file": "../notes.disk", "type": "virtio", "format": "raw", '
+                   '"media": "disk"}]}'},
+        "os_add_drivers({target} virtioblk)\n")
+    imported = project.ukbuild("import", "services/notes")
+    assert imported.status == 0, imported
+    assert "is made by make_disk.sh: written as the 64 MiB FAT disk it makes, of 2 files" \
+        in imported.out, imported
+    toml = (path / "service.toml").read_text()
+    assert "fat = 32" in toml and "'inbox/old/kept.txt' = 'note.txt'" in toml, toml
+    result = project.doit("-v", "2", "test:notes")
+    assert result.status == 0, result
+    assert "file system: FAT32" in result.out, result
+    roots = re.findall(r"^root holds (\S+) \((\w+)\)", result.out, re.M)
+    assert [name for name, _ in roots] == ["note.txt", "inbox"], result
+    assert "kept.txt says: remember the milk" in result.out, result
+    assert not (path / "notes.disk").exists(), "the script itself never ran"
+    again = project.doit("disk:notes:notes")
+    assert again.status == 0 and "-- disk:notes:notes" in again.out, again

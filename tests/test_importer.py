@@ -104,7 +104,7 @@ def test_a_test_py_that_only_makes_disks_before_the_boot_stays_declarative(greet
     t = load_service(greeter).test
     assert t.script is None and t.success == "SUCCESS" and t.fail == ("Invalid greeting",)
     notes = "\n".join(imported.notes)
-    assert "test.py:6: subprocess.call(...) runs on the host: not translated" in notes, notes
+    assert "test.py:6: runs make_disk.sh on the host: not translated" in notes, notes
     assert "on_exit(...): host-side clean-up, not translated" in notes, notes
     assert "runs as [test] script" not in notes, notes
 
@@ -301,3 +301,81 @@ def test_a_bracket_comment_inside_the_arguments_is_skipped(tmp_path):
     read = cmake.read(path)
     assert [(c.name, c.args, c.line) for c in read.commands] == [("last", ("x",), 4)]
     assert read.variables["SOURCES"] == "a.cpp;d.cpp;f.cpp"
+
+
+# -- disk scripts ----------------------------------------------------------------
+from ukbuild import diskscript  # noqa: E402
+
+FAT_SCRIPT = """#!/bin/bash
+set -e   # stop at the first error
+DISK=${NAME:-big}.disk
+MOUNTDIR=tmpdisk
+if [ $# -eq 0 ]
+then
+  sudo rm -f $DISK
+  dd if=/dev/zero of=$DISK bs=1M count=40
+  sudo mkfs.vfat -F 16 -n BANANAS $DISK
+  mkdir -p $MOUNTDIR && sudo mount -t vfat -o rw,sync $DISK $MOUNTDIR
+  sudo cp -r docs $MOUNTDIR/
+  sudo cp "a file.txt" $MOUNTDIR/renamed.txt
+  sudo cp *.cfg $MOUNTDIR
+  sudo mkdir -p $MOUNTDIR/empty/deeper
+  sync
+  sudo umount $MOUNTDIR
+  rmdir $MOUNTDIR
+else
+  rm -f $DISK
+fi
+"""
+
+
+def test_a_disk_script_is_read_as_the_disk_it_makes(tmp_path):
+    (tmp_path / "docs" / "sub").mkdir(parents=True)
+    (tmp_path / "docs" / "sub" / "x.md").write_text("x")
+    for name in ("a file.txt", "one.cfg", "two.cfg"):
+        (tmp_path / name).write_text(name)
+    (tmp_path / "fat.sh").write_text(FAT_SCRIPT)
+    disk = diskscript.read(tmp_path / "fat.sh")["big.disk"]
+    assert (disk.size, disk.fat, disk.label) == (40 << 20, 16, "BANANAS")
+    assert disk.files == {"docs/sub/x.md": "docs/sub/x.md", "renamed.txt": "a file.txt",
+                          "one.cfg": "one.cfg", "two.cfg": "two.cfg"}
+    assert disk.folders == ["docs", "docs/sub", "empty/deeper"]
+    assert diskscript.parse_size("4G") == 4 << 30 and diskscript.parse_size("5MB") == 5_000_000
+    assert diskscript.parse_size("4000000000") == 4_000_000_000 and diskscript.parse_size("1x") is None
+
+
+@pytest.mark.parametrize("body, message", [
+    ("truncate -s 1M $1.disk\n", "s.sh:2: uses the script's arguments"),
+    ("truncate -s 1M d.disk\nmkfs.ext4 d.disk\n", "s.sh:3: 'mkfs.ext4' is not one of the steps"),
+    ("truncate -s 1M d.disk\nmkfs.fat d.disk\nmount d.disk m\ncp gone.txt m/\n",
+     "s.sh:5: cp of gone.txt, which is not in the folder"),
+    ("mkfs.fat d.disk\n", "s.sh:2: mkfs.fat of d.disk, whose size the script does not set"),
+    ("truncate -s 1M d.disk\nmkfs.fat -S 4096 d.disk\n", "s.sh:3: mkfs.fat's option -S is not translated"),
+    ("truncate -s 1M d.disk\nmkfs.fat d.disk\nmount d.disk m\ncp x.txt /tmp/\n",
+     "s.sh:5: cp to /tmp/, which is not on the disk"),
+    ("truncate -s 1M ../d.disk\n", "s.sh:2: '../d.disk' is outside the folder"),
+    ("echo $UNSET\n", "s.sh:2: $UNSET is not set in the script"),
+])
+def test_what_a_disk_script_does_besides_is_said_with_its_line(tmp_path, body, message):
+    (tmp_path / "x.txt").write_text("x")
+    (tmp_path / "s.sh").write_text("#!/bin/sh\n" + body)
+    with pytest.raises(diskscript.NotTranslated, match=re.escape(message)):
+        diskscript.read(tmp_path / "s.sh")
+
+
+def test_an_imported_drive_made_by_a_script_is_a_disk_of_files(greeter):
+    declarative(greeter)
+    (greeter / "banana.txt").write_text("banana")
+    (greeter / "make_disk.sh").write_text(
+        "truncate -s 2G my.disk\nmkfs.fat my.disk\nmkdir -p m\nsudo mount my.disk m\n"
+        "cp banana.txt m/\nmkdir -p m/a/b m/c\ncp banana.txt m/a/b/\n")
+    before = listing(greeter)
+    _, imported = import_service(greeter)
+    disk = [d for d in load_service(greeter).vm.disks if d.name == "my"][0]
+    assert (disk.fat_made, disk.source, disk.size, disk.format) == (True, None, 2048, "raw")
+    assert disk.files == (("a/b/banana.txt", greeter / "banana.txt"), ("banana.txt", greeter / "banana.txt"))
+    assert disk.folders == ("c",), "only the empty folder is written; the others are implied"
+    notes = "\n".join(imported.notes)
+    assert "drives[1]: '../my.disk' is made by make_disk.sh: written as the 2048 MiB FAT disk " \
+        "it makes, of 2 files, which ukbuild makes itself" in notes, notes
+    assert listing(greeter) == sorted(before + ["service.toml"]), "nothing else changed"

@@ -103,15 +103,26 @@ def test_the_bootable_image_layout():
 
 
 def test_fat_commands_are_in_a_fixed_order(tmp_path):
-    cmds = image.fat_commands(tmp_path / "d.img", 8 << 20, "DATA", "0badcafe", tmp_path,
-                              ["b.txt", "sub/z.txt", "a.txt", "sub/deep/y.txt"], ["sub/deep", "sub"])
+    cmds = image.fat_commands(tmp_path / "d.img", 8 << 20, "DATA", "0badcafe",
+                              [(f, tmp_path / f) for f in ["b.txt", "sub/z.txt", "a.txt", "sub/deep/y.txt"]],
+                              ["sub/deep", "sub"])
     assert cmds[0] == ["mkfs.fat", "-C", "--invariant", "-i", "0badcafe", "-n", "DATA",
                        str(tmp_path / "d.img"), "8192"]
-    assert [c[0] for c in cmds[1:3]] == ["mmd", "mmd"] and cmds[1][-1] == "::/sub"
-    copies = [(c[4:-1], c[-1]) for c in cmds if c[0] == "mcopy"]
-    assert copies == [([str(tmp_path / "a.txt"), str(tmp_path / "b.txt")], "::/"),
-                      ([str(tmp_path / "sub/z.txt")], "::/sub/"),
-                      ([str(tmp_path / "sub/deep/y.txt")], "::/sub/deep/")]
+    # Folder by folder: its files, then its subfolders.
+    assert [(c[0], c[4:-1] if c[0] == "mcopy" else [], c[-1]) for c in cmds[1:]] == [
+        ("mcopy", [str(tmp_path / "a.txt"), str(tmp_path / "b.txt")], "::/"),
+        ("mmd", [], "::/sub"),
+        ("mcopy", [str(tmp_path / "sub/z.txt")], "::/sub/"),
+        ("mmd", [], "::/sub/deep"),
+        ("mcopy", [str(tmp_path / "sub/deep/y.txt")], "::/sub/deep/")]
+    # A file under another name, in a folder that only its path implies, on FAT32.
+    cmds = image.fat_commands(tmp_path / "d.img", 8 << 20, "DATA", "0badcafe",
+                              [("a/b/renamed.txt", tmp_path / "b.txt")], [], fat=32)
+    assert cmds[0][3:5] == ["-F", "32"]
+    assert [c[-1] for c in cmds[1:]] == ["::/a", "::/a/b", "::/a/b/renamed.txt"]
+    # An empty folder deep down brings its parents.
+    cmds = image.fat_commands(tmp_path / "d.img", 8 << 20, "DATA", "0badcafe", [], ["x/y/z"])
+    assert [c[-1] for c in cmds[1:]] == ["::/x", "::/x/y", "::/x/y/z"]
     assert image.fat_label("my-disk_1 long name") == "MY-DISK_1LO"
     assert image.volume_id("s", "d") == image.volume_id("s", "d") != image.volume_id("s", "e")
 

@@ -350,19 +350,25 @@ def derived_mac(service: str, index: int) -> str:
 
 def _disk(res: _Resolver, i: int, d: dict) -> Disk:
     keys = ["vm", "disk", i]
-    source = res.inside(keys + ["source"], d["source"])
-    if source.is_dir():
+    if "source" not in d and "files" not in d:
+        raise res.error(keys, "a disk needs a source (a folder or an image file) or files")
+    source = res.inside(keys + ["source"], d["source"]) if "source" in d else None
+    files = tuple(_disk_files(res, keys, d.get("files", {})))
+    folders = tuple(_disk_folder(res, keys + ["folders", j], f) for j, f in enumerate(d.get("folders", ())))
+    if source is None or source.is_dir():
         if "size" not in d:
-            raise res.error(keys + ["size"], "a disk made from a folder needs its size in MiB")
-        from_folder = True
+            raise res.error(keys + ["size"], "a FAT disk, made from a folder or files, needs its size in MiB")
+        fat_made = True
     elif source.is_file():
         if source.suffix not in IMAGE_SUFFIXES:
             raise res.error(keys + ["source"], (
                 f"expected a folder or an image file ({', '.join(sorted(IMAGE_SUFFIXES))}), "
                 f"found {d['source']!r}"))
-        if "size" in d:
-            raise res.error(keys + ["size"], "size is for disks made from a folder; an image keeps its own")
-        from_folder = False
+        for key in ("size", "files", "folders", "fat"):
+            if key in d:
+                raise res.error(keys + [key], f"{key} is for FAT disks made from a folder or files; "
+                                "an image keeps its own")
+        fat_made = False
     else:
         raise res.error(keys + ["source"], f"expected an existing folder or image file, found nothing at {d['source']!r}")
     interface = d.get("interface", "virtio")
@@ -370,9 +376,25 @@ def _disk(res: _Resolver, i: int, d: dict) -> Disk:
         raise res.error(keys + ["readonly"], "QEMU's IDE disks cannot be read-only: use interface = 'virtio'")
     if d.get("readonly") and d.get("persistent"):
         raise res.error(keys + ["persistent"], "a read-only disk keeps nothing to persist")
-    return Disk(name=d["name"], source=source, from_folder=from_folder, size=d.get("size"),
+    return Disk(name=d["name"], source=source, fat_made=fat_made, size=d.get("size"),
                 format=d.get("format", "qcow2"), interface=interface,
-                readonly=bool(d.get("readonly", False)), persistent=bool(d.get("persistent", False)))
+                readonly=bool(d.get("readonly", False)), persistent=bool(d.get("persistent", False)),
+                files=files, folders=folders, fat=d.get("fat"))
+
+
+def _disk_folder(res: _Resolver, keys: list, text: str) -> str:
+    """A path on a FAT disk: relative, with '/' between its parts."""
+    parts = text.strip("/").split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        raise res.error(keys, f"expected a path on the disk such as 'dir/file.txt', found {text!r}")
+    return "/".join(parts)
+
+
+def _disk_files(res: _Resolver, keys: list, files: dict):
+    """[[vm.disk]] files: path on the disk -> an existing file of the service folder."""
+    for on_disk, text in sorted(files.items()):
+        where = keys + ["files", on_disk]
+        yield _disk_folder(res, where, on_disk), res.existing(where, text, "file")
 
 
 def _config(res: _Resolver, text: str) -> Path:

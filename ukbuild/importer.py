@@ -20,7 +20,7 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cmake, testscript
+from . import cmake, diskscript, testscript
 from .descriptor import DESCRIPTOR, IMAGE_SUFFIXES, MAC_RE, _first_error, _schema_message, \
     resolve_service
 from .errors import DescriptorError, UkbuildError, display_path
@@ -58,6 +58,7 @@ class Imported:
     notes: list[str] = field(default_factory=list)
     read: list[str] = field(default_factory=list)   # the files it came from
     default_nets: list[int] = field(default_factory=list)   # NICs on vmrunner's default bridge
+    script_disks: dict[str, list[str]] = field(default_factory=dict)   # disk script -> its disks
 
     def note(self, file: str, line: int, what: str) -> None:
         """One line: the file (relative to the folder), its line, what."""
@@ -306,7 +307,10 @@ def _nets(out: Imported, nets: list) -> None:
 
 
 def _drives(out: Imported, drives: list, scripts: list[str]) -> None:
+    made, why_not = _script_disks(out.folder, scripts)
     made_by = f" (made by {', '.join(scripts)}?)" if scripts else ""
+    if why_not:
+        made_by = f" ({'; '.join(why_not)})"
     for i, drive in enumerate(drives):
         file = drive.get("file", "")
         rel = out.inside(file)
@@ -327,6 +331,13 @@ def _drives(out: Imported, drives: list, scripts: list[str]) -> None:
             out.note("vm.json", 0, f"{where}: {file!r} is an image with a suffix ukbuild does not "
                      f"read ({', '.join(sorted(IMAGE_SUFFIXES))}): not translated")
             continue
+        elif Path(file).name in made:
+            script, fat = made[Path(file).name]
+            _fat_from_script(disk, fat)
+            out.script_disks.setdefault(script, []).append(name)
+            out.note("vm.json", 0, f"{where}: {file!r} is made by {script}: written as the "
+                     f"{disk['size']} MiB FAT disk it makes, of {_files(len(fat.files))}, which "
+                     "ukbuild makes itself")
         elif (out.folder / stem).is_dir():
             disk.update(source=f"{stem}/", size=max(1, _folder_mib(out.folder / stem)))
             out.note("vm.json", 0, f"{where}: {file!r} is not in the folder{made_by}; written as "
@@ -335,6 +346,32 @@ def _drives(out: Imported, drives: list, scripts: list[str]) -> None:
             out.note("vm.json", 0, f"{where}: {file!r} is not in the folder{made_by}: not translated")
             continue
         out.disks.append(disk)
+
+
+def _script_disks(folder: Path, scripts: list[str]):
+    """The FAT disks the folder's shell scripts make, by image file name
+    ({name: (script, FatDisk)}), and why the others are not read as such."""
+    made, why_not = {}, []
+    for script in scripts:
+        try:
+            disks = diskscript.read(folder / script)
+        except diskscript.NotTranslated as err:
+            why_not.append(str(err))
+            continue
+        for image, fat in disks.items():
+            made.setdefault(Path(image).name, (script, fat))
+    return made, why_not
+
+
+def _fat_from_script(disk: dict, fat: diskscript.FatDisk) -> None:
+    disk["size"] = max(1, -(-fat.size // (1 << 20)))
+    if fat.fat:
+        disk["fat"] = fat.fat
+    disk["files"] = dict(sorted(fat.files.items()))
+    implied = {f.rsplit("/", n)[0] for f in fat.files for n in range(1, f.count("/") + 1)}
+    empty = [f for f in fat.folders if f not in implied]
+    if empty:
+        disk["folders"] = empty
 
 
 def _folder_mib(folder: Path) -> int:
@@ -358,6 +395,7 @@ VMRUNNER_BRIDGE = ("bridge43", "10.0.0.1/24")   # vmrunner's host bridge and the
 
 def from_test_py(out: Imported, path: Path) -> None:
     script = testscript.read(path)
+    _script_notes(out, script)
     if script.live:
         _as_script(out, script)
     else:
@@ -371,6 +409,16 @@ def from_test_py(out: Imported, path: Path) -> None:
         out.image["formats"] = ["raw"]
         out.note("test.py", 0, "boot(multiboot=False): boots ukbuild's own bootable image "
                  f"({out.service['name']}.raw), not the one vm.json names")
+
+
+def _script_notes(out: Imported, script: testscript.TestScript) -> None:
+    for name, line in sorted(script.runs.items(), key=lambda item: item[1]):
+        if name in out.script_disks:
+            disks = ", ".join(out.script_disks[name])
+            out.note("test.py", line, f"runs {name} on the host: the disk it makes is "
+                     f"[[vm.disk]] {disks}, which ukbuild makes")
+        elif not script.live:
+            out.note("test.py", line, f"runs {name} on the host: not translated")
 
 
 def _declarative(out: Imported, script: testscript.TestScript) -> None:
@@ -510,3 +558,7 @@ def _parsed(text: str) -> dict:
     from .descriptor import _tomllib
 
     return _tomllib().loads(text)
+
+
+def _files(n: int) -> str:
+    return f"{n} file" if n == 1 else f"{n} files"

@@ -72,17 +72,21 @@ class Net:
 
 @dataclass(frozen=True)
 class Disk:
-    """One [[vm.disk]] entry. ``source`` is a folder (made into a FAT
-    filesystem of ``size`` MiB) or an image file (converted)."""
+    """One [[vm.disk]] entry: a FAT filesystem of ``size`` MiB made of
+    ``source`` (a folder), ``files`` (path on the disk -> file) and
+    ``folders``, or ``source`` an image file, converted."""
 
     name: str
-    source: Path
-    from_folder: bool
+    source: Path | None
+    fat_made: bool
     size: int | None = None
     format: str = "qcow2"
     interface: str = "virtio"
     readonly: bool = False
     persistent: bool = False
+    files: tuple[tuple[str, Path], ...] = ()
+    folders: tuple[str, ...] = ()
+    fat: int | None = None
 
     @property
     def overlay(self) -> str:

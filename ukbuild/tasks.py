@@ -271,6 +271,12 @@ class ServiceTasks:
     def disk_path(self, disk) -> Path:
         return self.dir / "disks" / f"{disk.name}.{disk.format}"
 
+    def _fat_what(self, disk) -> str:
+        parts = [f"{self.service.relative(disk.source)}/"] if disk.source else []
+        if disk.files:
+            parts.append(f"{len(disk.files)} files")
+        return " and ".join(parts)
+
     def disk(self) -> list[dict]:
         from .actions import image as image_action
         from .tools import fingerprint
@@ -279,11 +285,10 @@ class ServiceTasks:
         tasks = []
         for index, disk in enumerate(s.vm.disks):
             output = self.disk_path(disk)
-            if disk.from_folder:
-                files, folders = image_action.folder_listing(disk.source)
-                inputs = [str(disk.source / f) for f, _ in files]
-                listing = {"files": [f for f, _ in files], "folders": folders,
-                           "tools": self.fat_tools()}
+            if disk.fat_made:
+                content = image_action.FatContent.of_disk(disk)
+                inputs = sorted({str(host) for _, host in content.files})
+                listing = {**content.listing(s.folder), "fat": disk.fat, "tools": self.fat_tools()}
             else:
                 inputs, listing = [str(disk.source)], {}
 
@@ -294,8 +299,8 @@ class ServiceTasks:
             tasks.append({
                 "name": f"{s.name}:{disk.name}",
                 "doc": (f"data disk {disk.name!r} of {s.name}: " + (
-                    f"{s.relative(disk.source)}/ as {disk.size} MiB FAT, {disk.format}"
-                    if disk.from_folder else f"{s.relative(disk.source)} as {disk.format}")),
+                    f"{self._fat_what(disk)} as {disk.size} MiB FAT, {disk.format}"
+                    if disk.fat_made else f"{s.relative(disk.source)} as {disk.format}")),
                 "actions": [make_disk],
                 "file_dep": inputs,
                 "targets": [str(output)],

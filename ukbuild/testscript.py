@@ -20,6 +20,7 @@ is said in one line each:
 from __future__ import annotations
 
 import ast
+import os
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ class TestScript:
     multiboot: bool = True
     own_success: bool = False   # on_success replaced vmrunner's SUCCESS
     notes: list[tuple[int, str]] = field(default_factory=list)
+    runs: dict[str, int] = field(default_factory=dict)   # shell scripts it runs -> line
     # what only the script itself can do while the VM runs (callbacks that
     # are not translated, a second boot or VM): reasons to run it as the test
     live: list[str] = field(default_factory=list)
@@ -208,6 +210,14 @@ def _classify(script: _Script, func) -> _Callback:
     return _Callback("other", why="it checks the line in Python")
 
 
+def _shell_scripts(node) -> list[str]:
+    """The shell scripts of the folder a statement runs (string constants
+    naming a .sh file, such as ``["./image.sh"]``)."""
+    return sorted({os.path.basename(n.value.split()[0]) for n in ast.walk(node)
+                   if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                   and n.value.split() and n.value.split()[0].endswith(".sh")})
+
+
 def _top_level(tree: ast.Module):
     """The calls the script makes itself, outside its functions."""
     todo = list(tree.body)
@@ -291,6 +301,11 @@ def read(path: Path) -> TestScript:
         host = _host_side(ast.Module(body=[ast.Expr(node)], type_ignores=[]))
         if host and host.startswith("_thread") or host == "threading.Thread":
             continue  # a host thread: said with what it runs, if a callback starts it
+        shell = _shell_scripts(node) if host else []
+        for name in shell:
+            out.runs.setdefault(name, node.lineno)
+        if shell:
+            continue   # the importer says what became of the script
         if host and host.split(".")[0] not in host_notes:
             host_notes.add(host.split(".")[0])
             out.notes.append((node.lineno, f"{host}(...) runs on the host: not translated"))

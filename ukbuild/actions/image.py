@@ -8,10 +8,12 @@ are repeatable (a VMDK's random content id is replaced by a fixed one).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import trace
@@ -88,13 +90,41 @@ def folder_listing(folder: Path) -> tuple[list[tuple[str, int]], list[str]]:
     return files, folders
 
 
-def fat_image(folder: Path, size: int | None, output: Path, vol_id: str, label: str,
-              where: str) -> None:
-    """A FAT filesystem holding ``folder``: ``size`` bytes, or as large as
+@dataclass(frozen=True)
+class FatContent:
+    """What a FAT filesystem holds: files (path on the disk, file to copy)
+    and folders (with the ones the files imply, or empty ones)."""
+
+    files: tuple[tuple[str, Path], ...]
+    folders: tuple[str, ...]
+
+    @classmethod
+    def of_folder(cls, folder: Path) -> "FatContent":
+        files, folders = folder_listing(folder)
+        return cls(tuple((f, folder / f) for f, _ in files), tuple(folders))
+
+    @classmethod
+    def of_disk(cls, disk: Disk) -> "FatContent":
+        """A FAT data disk's: its source folder, then its ``files`` (which
+        win over a source file at the same path) and ``folders``."""
+        base = cls.of_folder(disk.source) if disk.source else cls((), ())
+        files = dict(base.files) | dict(disk.files)
+        return cls(tuple(sorted(files.items())), tuple(sorted(set(base.folders) | set(disk.folders))))
+
+    def listing(self, base: Path) -> dict:
+        """What, besides the files' own content, makes another image (files
+        named relative to ``base``, so that the folder may move)."""
+        return {"files": [[rel, os.path.relpath(host, base)] for rel, host in self.files],
+                "folders": list(self.folders)}
+
+
+def fat_image(content: FatContent, size: int | None, output: Path, vol_id: str, label: str,
+              where: str, what: str, fat: int | None = None) -> None:
+    """A FAT filesystem holding ``content``: ``size`` bytes, or as large as
     it needs to be when ``size`` is None (a memdisk)."""
-    files, folders = folder_listing(folder)
-    need = stage.tree_size(files, folders)
-    total = sum(s for _, s in files)
+    sized = [(rel, host.stat().st_size) for rel, host in content.files]
+    need = stage.tree_size(sized, list(content.folders))
+    total = sum(s for _, s in sized)
     fixed = size is not None
     size = size if fixed else max(1 << 20, -(-need // (1 << 16)) * (1 << 16))
     remove_leftovers(output)
@@ -102,8 +132,8 @@ def fat_image(folder: Path, size: int | None, output: Path, vol_id: str, label: 
     tmp.unlink()
     try:
         while True:
-            commands = stage.fat_commands(tmp, size, label, vol_id, folder,
-                                          [f for f, _ in files], folders)
+            commands = stage.fat_commands(tmp, size, label, vol_id, list(content.files),
+                                          list(content.folders), fat)
             try:
                 for command in commands:
                     _run(command[0], command, env=stage.fat_environment())
@@ -113,7 +143,7 @@ def fat_image(folder: Path, size: int | None, output: Path, vol_id: str, label: 
                     raise
                 if fixed:
                     raise UkbuildError(
-                        f"{where}: {display_path(folder)} ({total} bytes in {len(files)} files) "
+                        f"{where}: {what} ({total} bytes in {len(sized)} files) "
                         f"does not fit in {size >> 20} MiB") from None
                 tmp.unlink(missing_ok=True)
                 size *= 2
@@ -123,19 +153,22 @@ def fat_image(folder: Path, size: int | None, output: Path, vol_id: str, label: 
 
 
 def data_disk(service: Service, disk: Disk, output: Path, index: int) -> None:
-    """``disks/D.<format>``: from a folder, a FAT filesystem of its size; from
-    an image file, a converted copy."""
+    """``disks/D.<format>``: a FAT filesystem of its size made of its source
+    folder and files, or a converted copy of its image file."""
     where = f"{display_path(service.descriptor)}: vm.disk[{index}]"
     output.parent.mkdir(parents=True, exist_ok=True)
-    if disk.from_folder:
+    if disk.fat_made:
+        what = f"{display_path(disk.source)}" if disk.source and not disk.files else "its files"
+        make = functools.partial(fat_image, FatContent.of_disk(disk), disk.size << 20,
+                                 vol_id=stage.volume_id(service.name, disk.name),
+                                 label=stage.fat_label(disk.name), where=where,
+                                 what=what, fat=disk.fat)
         if disk.format == "raw":
-            fat_image(disk.source, disk.size << 20, output, stage.volume_id(service.name, disk.name),
-                      stage.fat_label(disk.name), where)
+            make(output=output)
         else:
             raw = output.with_name(f".{output.name}.fat")
             try:
-                fat_image(disk.source, disk.size << 20, raw,
-                          stage.volume_id(service.name, disk.name), stage.fat_label(disk.name), where)
+                make(output=raw)
                 convert(raw, "raw", disk.format, output)
             finally:
                 raw.unlink(missing_ok=True)
@@ -158,8 +191,9 @@ def _retire_stale_overlay(service: Service, disk: Disk, built: Path) -> None:
 def memdisk(service: Service, platform: Platform, image: Path, obj: Path) -> None:
     """The memdisk: a FAT image of ``[build] memdisk`` in the section the
     platform's link script puts between _DISK_START_ and _DISK_END_."""
-    fat_image(service.build.memdisk, None, image, stage.volume_id(service.name, "memdisk"),
-              "MEMDISK", f"{display_path(service.descriptor)}: build.memdisk")
+    fat_image(FatContent.of_folder(service.build.memdisk), None, image,
+              stage.volume_id(service.name, "memdisk"), "MEMDISK",
+              f"{display_path(service.descriptor)}: build.memdisk", display_path(service.build.memdisk))
     embed(platform, image, ".diskdata", obj)
 
 

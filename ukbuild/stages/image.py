@@ -109,20 +109,33 @@ def tree_size(files: list[tuple[str, int]], folders: list[str], cluster: int = 4
     return data + data // 8 + 128 * 1024
 
 
-def fat_commands(image: Path, size_bytes: int, label: str, vol_id: str, source: Path,
-                 files: list[str], folders: list[str]) -> list[list[str]]:
-    """mkfs.fat, then the folders and files in sorted order (so that two
-    builds write the same directory entries in the same places)."""
+def fat_commands(image: Path, size_bytes: int, label: str, vol_id: str,
+                 files: list[tuple[str, Path]], folders: list[str],
+                 fat: int | None = None) -> list[list[str]]:
+    """mkfs.fat (FAT ``fat``, or its choice by size), then, folder by folder
+    (by depth, then name), its files (path on the disk, file to copy), then
+    its subfolders: so that two builds write the same directory entries in
+    the same places, and a folder lists its files first, as a disk script
+    that copies files and then makes folders leaves it."""
     kib = size_bytes // 1024
-    commands = [["mkfs.fat", "-C", "--invariant", "-i", vol_id, "-n", label, str(image), str(kib)]]
-    for folder in sorted(folders, key=lambda f: (f.count("/"), f)):
-        commands.append(["mmd", "-i", str(image), f"::/{folder}"])
-    by_folder: dict[str, list[str]] = {}
-    for rel in sorted(files):
-        by_folder.setdefault(rel.rpartition("/")[0], []).append(rel)
-    for folder, names in sorted(by_folder.items()):
-        commands.append(["mcopy", "-i", str(image), "-o",
-                         *[str(source / n) for n in names], f"::/{folder}/" if folder else "::/"])
+    bits = ["-F", str(fat)] if fat else []
+    commands = [["mkfs.fat", "-C", "--invariant", *bits, "-i", vol_id, "-n", label, str(image), str(kib)]]
+    implied = {f.rsplit("/", i)[0] for f, _ in files for i in range(1, f.count("/") + 1)}
+    every = set(folders) | implied
+    every |= {f.rsplit("/", i)[0] for f in every for i in range(1, f.count("/") + 1)}
+    files_in: dict[str, list[tuple[str, Path]]] = {}
+    for rel, host in sorted(files):
+        files_in.setdefault(rel.rpartition("/")[0], []).append((rel, host))
+    for folder in sorted(every | {""}, key=lambda f: (f.count("/") + bool(f), f)):
+        same_name = [host for rel, host in files_in.get(folder, ()) if rel.rpartition("/")[2] == host.name]
+        if same_name:
+            commands.append(["mcopy", "-i", str(image), "-o", *map(str, same_name),
+                             f"::/{folder}/" if folder else "::/"])
+        for rel, host in files_in.get(folder, ()):
+            if rel.rpartition("/")[2] != host.name:
+                commands.append(["mcopy", "-i", str(image), "-o", str(host), f"::/{rel}"])
+        for sub in sorted(f for f in every if f.rpartition("/")[0] == folder):
+            commands.append(["mmd", "-i", str(image), f"::/{sub}"])
     return commands
 
 
