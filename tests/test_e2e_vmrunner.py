@@ -264,3 +264,138 @@ def test_a_guest_dhcp_server_leases_to_its_own_clients_on_the_bridge(tmp_path):
     assert re.search(r"both clients leased from the guest's server: 10\.0\.0\.1\d 10\.0\.0\.1\d",
                      result.out), result
     assert "leased 10.0.0.1" in result.out and "via 10.0.0.9" in result.out, result
+
+
+VLAN_SERVICE = r"""#include <os>
+#include <net/interfaces>
+#include <net/vlan>
+#include <cstdio>
+
+void Service::start()
+{
+  auto& eth0 = net::Interfaces::get(0);
+  net::setup_vlans();
+  auto& vlan0_2 = net::Interfaces::get(0, 2);
+  auto& vlan1_2 = net::Interfaces::get(1, 2);
+  std::printf("vlan0_2 is %s on %s\n", vlan0_2.ip_addr().to_string().c_str(), vlan0_2.ifname().c_str());
+  try {
+    net::Interfaces::get(0, 3);
+  } catch (const net::Stack_not_found& e) {
+    std::printf("no VLAN 3: %s\n", e.what());
+  }
+  // eth0 and its VLAN each have a TCP of their own: both listen on 80
+  eth0.tcp().listen(80, [](auto conn) { std::printf("eth0 accepted %s\n", conn->to_string().c_str()); });
+  static int both = 0;
+  vlan0_2.tcp().listen(80, [](auto conn) {
+    std::printf("vlan0_2 accepted from %s\n", conn->remote().address().to_string().c_str());
+    if (++both == 2) std::printf("VLANs ready\n");
+  });
+  vlan1_2.tcp().connect({vlan0_2.ip_addr(), 80}, [](auto conn) {
+    CHECKSERT(conn != nullptr, "VLAN 2 of eth1 connects to VLAN 2 of eth0");
+    if (++both == 2) std::printf("VLANs ready\n");
+  });
+}
+"""
+
+VLAN_CONFIG = """{"net": [
+  {"iface": 0, "config": "static", "address": "10.0.0.50", "netmask": "255.255.255.0",
+   "vlan": [{"id": 2, "address": "10.50.0.10", "netmask": "255.255.255.0"},
+            {"id": 42, "address": "10.60.0.10", "netmask": "255.255.255.0"}]},
+  {"iface": 1, "config": "static", "address": "10.0.0.51", "netmask": "255.255.255.0",
+   "vlan": [{"id": 2, "address": "10.50.0.20", "netmask": "255.255.255.0"}]}
+]}
+"""
+
+# The host has no VLAN devices of its own here: it speaks 802.1Q itself,
+# with raw frames on the bridge (the kernel hands received tags over as
+# PACKET_AUXDATA), answering the guest's tagged ARP requests.
+VLAN_TEST = r"""import socket, struct, time
+from vmrunner import vmrunner
+vm = vmrunner.vms[0]
+GUEST = bytes.fromhex("c0010a00002a")
+SOL_PACKET, PACKET_AUXDATA, TP_STATUS_VLAN_VALID = 263, 8, 0x10
+
+def ip(text):
+    return socket.inet_aton(text)
+
+def checksum(data):
+    data += b"\0" * (len(data) % 2)
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return struct.pack("!H", ~s & 0xFFFF)
+
+def tagged(dst, src, vid, ethertype, payload):
+    return dst + src + struct.pack("!HHH", 0x8100, vid, ethertype) + payload
+
+def echo_request(src, dst, ident):
+    icmp = struct.pack("!BBHHH", 8, 0, 0, ident, 1) + b"ukbuild vlan"
+    icmp = icmp[:2] + checksum(icmp) + icmp[4:]
+    header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), ident, 0, 64, 1, 0, ip(src), ip(dst))
+    return header[:10] + checksum(header) + header[12:] + icmp
+
+def exchange(sock, mine, vid, src, dst):
+    # one echo request, tagged vid; what came back tagged (vid, ICMP type), answering ARP
+    sock.send(tagged(GUEST, mine, vid, 0x0800, echo_request(src, dst, vid)))
+    end = time.time() + 2
+    while time.time() < end:
+        sock.settimeout(max(0.01, end - time.time()))
+        try:
+            data, anc, _, _ = sock.recvmsg(2048, socket.CMSG_SPACE(20))
+        except socket.timeout:
+            break
+        tci = None
+        for level, kind, value in anc:
+            if level == SOL_PACKET and kind == PACKET_AUXDATA:
+                status, _, _, _, _, tci_value = struct.unpack("IIIHHH", value[:18])
+                if status & TP_STATUS_VLAN_VALID:
+                    tci = tci_value
+        if data[12:14] == b"\x81\x00":          # the tag still in the frame
+            tci, data = struct.unpack("!H", data[14:16])[0], data[:12] + data[16:]
+        if data[6:12] != GUEST or tci is None:
+            continue
+        kind, body = data[12:14], data[14:]
+        if kind == b"\x08\x06" and body[6:8] == b"\x00\x01" and body[24:28] == ip(src):
+            reply = body[:6] + b"\x00\x02" + mine + ip(src) + body[8:14] + body[14:18]
+            sock.send(tagged(GUEST, mine, tci & 0xFFF, 0x0806, reply + b"\0" * 18))
+        elif kind == b"\x08\x00" and body[9] == 1 and body[12:16] == ip(dst):
+            return tci & 0xFFF, body[20]
+    return None
+
+def probe(line):
+    sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+    sock.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
+    sock.bind(("bridge43", 0))
+    mine = sock.getsockname()[4]
+    got = {vid: exchange(sock, mine, vid, src, dst) for vid, src, dst in
+           ((2, "10.50.0.1", "10.50.0.10"), (42, "10.60.0.1", "10.60.0.10"), (3, "10.50.0.1", "10.50.0.10"))}
+    print("echo replies by VLAN:", got)
+    if got[2] == (2, 0) and got[42] == (42, 0) and got[3] is None:
+        vm.exit(0, "tagged echo replies on VLANs 2 and 42, none on VLAN 3")
+    return False
+
+vm.on_output("VLANs ready", probe)
+vm.boot(40, image_name="vlans.elf.bin")
+"""
+
+
+def test_vlans_tag_their_frames_on_the_wire(tmp_path):
+    """IncludeOS's <net/vlan>: the VLANs [build] config names on two NICs,
+    each with a stack of its own (a TCP each: eth0 and its VLAN both
+    listen on port 80); the guest answers the host's 802.1Q-tagged pings
+    with frames tagged the same, ARP included, and not those of a VLAN it
+    is not on."""
+    project = Project(tmp_path, services=())
+    folder = includeos_folder(project, "vlans", "VLAN test", {
+        "service.cpp": VLAN_SERVICE, "config.json": VLAN_CONFIG, "test.py": VLAN_TEST,
+        "vm.json": '{"net": [{"device": "virtio", "mac": "c0:01:0a:00:00:2a"}, '
+                   '{"device": "virtio", "mac": "c0:01:0a:00:00:2f"}]}'}, NIC)
+    imported = project.ukbuild("import", "services/vlans")
+    assert imported.status == 0 and "runs as [test] script" in imported.out, imported
+    assert "bridge43" in (folder / "service.toml").read_text()
+    result = project.doit("-v", "2", "test:vlans")
+    assert result.status == 0, result
+    assert "vlan0_2 is 10.50.0.10 on eth0.2" in result.out, result
+    assert "no VLAN 3: IP4 Stack not found [0,3]" in result.out, result
+    assert "vlan0_2 accepted from 10.50.0.20" in result.out, result
+    assert "tagged echo replies on VLANs 2 and 42, none on VLAN 3" in result.out, result

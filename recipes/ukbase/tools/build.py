@@ -120,6 +120,7 @@ ARCHIVES = {
         "kernel/net/udp.cpp",
         "kernel/net/tcp_glue.cpp",
         "kernel/net/dhcp.cpp",
+        "kernel/net/vlan.cpp",
         "kernel/net/socket.cpp",
         "kernel/net/socket_tcp.cpp",
         "kernel/net/socket_udp.cpp",

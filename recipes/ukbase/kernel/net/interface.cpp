@@ -37,6 +37,19 @@ Interface* route(uint32_t dst)
   return nullptr;
 }
 
+Interface* route(uint32_t dst, uint32_t src)
+{
+  // The interface that has the source address, if it can reach `dst`:
+  // what one interface's stack sends leaves through it (as on IncludeOS,
+  // whose every interface has a stack of its own), even when another
+  // interface is on the same subnet; or it is a VLAN's and eth0 is.
+  if (src)
+    for (auto& i : all_interfaces())
+      if (i->address == src && (i->on_link(dst) || i->gateway))
+        return i.get();
+  return route(dst);
+}
+
 bool is_local_address(uint32_t addr)
 {
   for (auto& i : all_interfaces())
@@ -45,7 +58,13 @@ bool is_local_address(uint32_t addr)
   return false;
 }
 
-size_t interface_count() { return all_interfaces().size(); }
+size_t interface_count()
+{
+  size_t n = 0;                          // the NICs' own interfaces come first
+  for (auto& i : all_interfaces())
+    n += !i->parent;
+  return n;
+}
 
 Interface* interface(size_t index)
 {
@@ -123,6 +142,7 @@ void Interface::receive(uint8_t* f, size_t len)
   }
   switch (get16(f + 12)) {
   case ETH_IPV4: ip_receive(f, len); break;
+  case ETH_VLAN: vlan_receive(f, len); break;
   case ETH_ARP:
     if (address)
       arp_receive(f, len);
@@ -666,32 +686,79 @@ void net_drain()
   wait_for([&] { return !busy(); }, 200000000);
 }
 
+namespace {
+
+// The config's "net" array, or null (`complain`: say why it is unusable).
+const json::Value* net_entries(json::Value& root, bool complain)
+{
+  const Config& config = Config::get();
+  if (config.empty())
+    return nullptr;
+  std::string error;
+  if (!json::parse(config.view(), root, &error)) {
+    if (complain)
+      kprintf("     [ Network ] the config is not valid JSON (%s): using defaults\n", error.c_str());
+    return nullptr;
+  }
+  const json::Value* list = root.get("net");
+  return list && list->type == json::Value::Array ? list : nullptr;
+}
+
+const json::Value* entry_of(const json::Value* list, unsigned index)
+{
+  const json::Value* found = nullptr;
+  if (list)
+    for (auto& item : list->items) {
+      const json::Value* idx = item.get("iface");
+      if (idx && idx->type == json::Value::Number && idx->number == index)
+        found = &item;
+    }
+  return found;
+}
+
+}  // namespace
+
 void net_init()
 {
   auto& all = net::all_interfaces();
   if (all.empty())
     return;
   json::Value root;
-  const json::Value* list = nullptr;
-  const Config& config = Config::get();
-  if (!config.empty()) {
-    std::string error;
-    if (!json::parse(config.view(), root, &error))
-      kprintf("     [ Network ] the config is not valid JSON (%s): using defaults\n", error.c_str());
-    else if ((list = root.get("net")) && list->type != json::Value::Array)
-      list = nullptr;
-  }
+  const json::Value* list = net_entries(root, true);
   net::tcp();                         // the engine exists before the service opens sockets
-  for (auto& i : all) {
-    const json::Value* cfg = nullptr;
-    if (list)
-      for (auto& item : list->items) {
-        const json::Value* idx = item.get("iface");
-        if (idx && idx->type == json::Value::Number && idx->number == i->index)
-          cfg = &item;
+  for (auto& i : all)
+    configure_from(*i, entry_of(list, i->index));
+}
+
+size_t net_setup_vlans()
+{
+  json::Value root;
+  const json::Value* list = net_entries(root, false);
+  size_t made = 0;
+  for (size_t n = 0, count = net::interface_count(); n < count; n++) {
+    const json::Value* entry = entry_of(list, static_cast<unsigned>(n));
+    const json::Value* vlans = entry ? entry->get("vlan") : nullptr;
+    if (!vlans || vlans->type != json::Value::Array)
+      continue;
+    for (auto& v : vlans->items) {
+      const json::Value* id = v.get("id");
+      net::Interface* parent = net::interface(n);
+      bool good = id && id->type == json::Value::Number && id->number >= 1 && id->number <= 4094
+                  && id->number == static_cast<uint16_t>(id->number);
+      net::Interface* vlan = good ? net::add_vlan(*parent, static_cast<uint16_t>(id->number)) : nullptr;
+      if (!vlan) {
+        kprintf("     [ Network ] %s: a \"vlan\" entry without an \"id\" of 1..4094\n",
+                parent->name.c_str());
+        continue;
       }
-    configure_from(*i, cfg);
+      Iface_config c;
+      if (static_config(vlan->name, v, c)) {
+        net::configure(*vlan, c);
+        made++;
+      }
+    }
   }
+  return made;
 }
 
 }  // namespace ukbase

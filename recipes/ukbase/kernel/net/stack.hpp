@@ -46,6 +46,7 @@ constexpr size_t MTU = 1500;
 constexpr size_t MAX_IP_PAYLOAD = 65535 - IP_HDR;
 constexpr uint16_t ETH_IPV4 = 0x0800;
 constexpr uint16_t ETH_ARP = 0x0806;
+constexpr uint16_t ETH_VLAN = 0x8100;     // an IEEE 802.1Q tag follows the MAC addresses
 constexpr uint8_t PROTO_ICMP = 1;
 constexpr uint8_t PROTO_TCP = 6;
 constexpr uint8_t PROTO_UDP = 17;
@@ -85,7 +86,10 @@ class Interface {
 
   Nic* nic;
   unsigned index;
-  std::string name;
+  std::string name;                      // eth0, or eth0.2 for VLAN 2 on it
+  uint16_t vlan = 0;                     // a VLAN's id (vlan.cpp), 0 for a NIC's own interface
+  Interface* parent = nullptr;           // a VLAN's physical interface
+  std::vector<Interface*> vlans;         // a physical interface's VLANs
   uint32_t address = 0, netmask = 0, gateway = 0, dns = 0;
   uint64_t rx_packets = 0, tx_packets = 0, rx_dropped = 0, tx_dropped = 0;
 
@@ -100,6 +104,7 @@ class Interface {
 
  private:
   void ip_receive(uint8_t* frame, size_t len);
+  void vlan_receive(uint8_t* frame, size_t len);
   void ip_deliver(const uint8_t* ip, const uint8_t* payload, size_t len);
   void icmp_receive(const uint8_t* ip, const uint8_t* icmp, size_t len);
   uint8_t* begin_frame(const uint8_t* dst_mac, uint16_t type);
@@ -147,11 +152,18 @@ class Interface {
   uint16_t ip_id_ = 0;
 };
 
-/// The interfaces, eth0 first.
+/// The interfaces, eth0 first, the VLANs after the NICs' own.
 std::vector<std::unique_ptr<Interface>>& all_interfaces();
+/// VLAN `id` (1..4094) on `parent` (made once; later calls give the same
+/// interface, unconfigured until configure()); null for a bad id or a
+/// parent that is itself a VLAN.
+Interface* add_vlan(Interface& parent, uint16_t id);
+Interface* vlan_of(const Interface& parent, uint16_t id);
 /// The interface to send to `dst` through: the one on its subnet, else
 /// the first configured one.
 Interface* route(uint32_t dst);
+/// The same, from `src`: the interface that has it when it reaches `dst`.
+Interface* route(uint32_t dst, uint32_t src);
 
 /// ICMP echo (ping) from a service (IncludeOS's ICMPv4::ping): a request
 /// with this identifier, sequence number and payload; false if it could
@@ -226,3 +238,10 @@ bool Interface::send_ip(uint32_t dst, uint8_t proto, size_t l4_len, Fill fill, u
 }
 
 }  // namespace ukbase::net
+
+namespace ukbase {
+/// The VLANs of [build] config's "net" entries ("vlan": [{"id",
+/// "address", "netmask", "gateway"}]), made and configured (IncludeOS's
+/// net::setup_vlans()); how many were configured. Again: the same ones.
+size_t net_setup_vlans();
+}

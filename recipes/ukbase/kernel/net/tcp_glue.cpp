@@ -24,7 +24,7 @@ class Kernel_host final : public tcp::Host {
 
   bool transmit(uint32_t src, uint32_t dst, size_t len, tcp::Segment_writer& w) override
   {
-    Interface* i = route(dst);
+    Interface* i = route(dst, src);
     if (!i)
       return false;
     return i->send_ip(dst, PROTO_TCP, len, [&](uint8_t* out) { w.write(out); }, src);

@@ -156,7 +156,7 @@ int udp_send(uint32_t src, uint16_t src_port, uint32_t dst, uint16_t dst_port, c
   if (!dst_port)
     return -EINVAL;
   if (!iface)
-    iface = route(dst);
+    iface = route(dst, src);
   if (!iface)
     return -ENETUNREACH;
   if (!src)

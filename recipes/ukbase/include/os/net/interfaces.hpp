@@ -42,8 +42,8 @@ class Interfaces {
   /// Interface N's stack, made if needed. Throws Stack_not_found for a
   /// NIC that is not there.
   static Inet& get(int N);
-  /// Sub-interface `sub` of NIC N: only 0 exists (no VLANs). Throws
-  /// Stack_not_found.
+  /// Sub-interface `sub` of NIC N: 0 is the NIC's own, others are the
+  /// VLANs net::setup_vlans() made (<net/vlan>). Throws Stack_not_found.
   static Inet& get(int N, int sub);
   static Stacks& get() { return instance().stacks_; }
   /// The stack of the NIC with this MAC address ("c0:01:0a:00:00:2a").
@@ -62,6 +62,7 @@ class Interfaces {
   Interfaces();
   Stacks stacks_;
   std::vector<std::unique_ptr<hw::Nic>> nics_;
+  std::vector<std::unique_ptr<hw::Nic>> vlan_nics_;   // what the VLANs' stacks send through
 };
 
 }  // namespace net

@@ -22,11 +22,13 @@ class Interface;
 class Nic {
  public:
   static constexpr size_t MAX_FRAME = 1514;      // Ethernet, 1500-byte MTU, no FCS
+  static constexpr size_t VLAN_TAG = 4;          // an 802.1Q tag (kernel/net/vlan.cpp)
 
   virtual ~Nic() = default;
 
-  /// Room for one frame of up to MAX_FRAME bytes; nullptr when every
-  /// transmit buffer is in flight.
+  /// Room for one frame of up to MAX_FRAME + VLAN_TAG bytes (a VLAN's
+  /// frames are tagged in the buffer); nullptr when every transmit
+  /// buffer is in flight.
   virtual uint8_t* tx_buffer() = 0;
   /// Send `len` bytes of a buffer tx_buffer() gave.
   virtual void transmit(uint8_t* frame, size_t len) = 0;

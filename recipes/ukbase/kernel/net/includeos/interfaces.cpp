@@ -157,9 +157,9 @@ Interfaces::Interfaces()
   // with it (network_config, DHCP).
   knet::on_configured([](knet::Interface& i) {
     auto& stacks = instance().stacks_;
-    unsigned n = knet::index_of(i);
+    unsigned n = i.parent ? i.parent->index : knet::index_of(i);
     if (n < stacks.size()) {
-      auto it = stacks[n].find(0);
+      auto it = stacks[n].find(i.vlan);
       if (it != stacks[n].end() && it->second)
         it->second->configured();
     }
@@ -210,6 +210,16 @@ Inet& Interfaces::get(int N, int sub)
     auto it = subs.find(sub);
     if (it != subs.end() && it->second)
       return *it->second;
+    if (sub == 0)
+      return get(N);
+    knet::Interface* vlan = sub > 0 && sub < 4095
+        ? knet::vlan_of(*knet::interface(static_cast<size_t>(N)), static_cast<uint16_t>(sub)) : nullptr;
+    if (vlan) {          // a VLAN the kernel made: its stack, over a NIC of its own
+      self.vlan_nics_.push_back(std::make_unique<hw::Nic>(vlan->index));
+      auto& slot = subs[sub];
+      slot = std::make_unique<Inet>(*self.vlan_nics_.back());
+      return *slot;
+    }
   }
   throw Stack_not_found("IP4 Stack not found [" + std::to_string(N) + "," + std::to_string(sub)
                         + "]");
@@ -254,6 +264,22 @@ int Interfaces::get_nic_index(const MAC::Addr& mac)
     if (self.nics_[n]->mac() == mac)
       return static_cast<int>(n);
   return -1;
+}
+
+}  // namespace net
+
+// ---- VLANs ------------------------------------------------------------------------
+
+namespace net {
+
+void setup_vlans()
+{
+  std::printf("%s\n", "[ VLAN setup ] Reading VLAN config...");
+  size_t made = ukbase::net_setup_vlans();
+  for (size_t n = 0, count = knet::interface_count(); n < count; n++)
+    for (knet::Interface* vlan : knet::interface(n)->vlans)
+      Interfaces::get(static_cast<int>(n), vlan->vlan);     // their stacks
+  std::printf("[ VLAN setup ] Setup complete: %zu VLAN%s\n", made, made == 1 ? "" : "s");
 }
 
 }  // namespace net

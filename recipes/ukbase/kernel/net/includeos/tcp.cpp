@@ -52,10 +52,12 @@ tcp::Listener& TCP::listen(tcp::port_t port, ConnectCallback cb, bool ipv6_only)
     throw TCP_error("Socket is already in use: " + (listeners_.count(v6) ? v6 : v4).to_string());
   auto l = std::make_shared<tcp::Listener>(*this, v6, std::move(cb), ipv6_only);
   if (!ipv6_only) {
-    // IPv4 is what arrives: the engine listens on every address. Only
-    // another listener takes the port, as on IncludeOS (connections on
-    // it, TIME-WAIT ones included, do not).
-    engine::Endpoint ep{0, port};
+    // IPv4 is what arrives. Each interface's TCP is its own, as on
+    // IncludeOS, so that eth0 and a VLAN on it may both listen on a
+    // port: the engine listens on this stack's address, or on every
+    // address while it has none yet. Only another listener takes the
+    // port (connections on it, TIME-WAIT ones included, do not).
+    engine::Endpoint ep{stack_.ip_addr().whole, port};
     int err = 0;
     auto el = engine_stack().listen(ep, max_syn_backlog_, err, false, true);
     if (!el)
