@@ -1,6 +1,7 @@
 """python -m ukbuild import: IncludeOS service folders (CMakeLists.txt,
 vm.json, test.py) made into service.toml, without building."""
 
+import json
 import re
 import shutil
 import subprocess
@@ -121,6 +122,26 @@ def test_a_test_py_without_callbacks_takes_vmrunners_success(tmp_path):
     assert s.name == "s2fast" and s.platform.stdout == ()
     assert (s.test.success, s.test.timeout, s.vm.cmdline) == ("SUCCESS", 40, "booted with vmrunner")
     assert any("no os_add_stdout" in n for n in imported.notes)
+
+
+@pytest.mark.parametrize("nics, bridged", [(1, False), (2, True)])
+def test_nics_on_vmrunners_bridge_that_reach_each_other_share_it(tmp_path, nics, bridged):
+    """Declarative tests keep user networking for one NIC on vmrunner's
+    default bridge; two or more go on bridge43 in a private network,
+    where they reach each other as they do under vmrunner."""
+    folder = tmp_path / "svc"
+    folder.mkdir()
+    (folder / "CMakeLists.txt").write_text(
+        'include(os)\nos_add_executable(two "Two" main.cpp)\nos_add_drivers(two virtionet)\n')
+    (folder / "main.cpp").write_text('int main() { puts("SUCCESS"); }\n')
+    (folder / "vm.json").write_text(json.dumps({"net": [{"device": "virtio"}] * nics}))
+    (folder / "test.py").write_text("from vmrunner import vmrunner\nvmrunner.vms[0].boot(20)\n")
+    _, imported = import_service(folder)
+    s = load_service(folder)
+    assert [n.mode for n in s.vm.nets] == (["bridge"] * nics if bridged else ["user"])
+    assert bool(s.test.network) == bridged and s.test.script is None
+    notes = "\n".join(imported.notes)
+    assert ("so that its 2 NICs reach each other" in notes) == bridged, notes
 
 
 @pytest.mark.parametrize("files, message", [

@@ -438,6 +438,8 @@ def _declarative(out: Imported, script: testscript.TestScript) -> None:
         out.test["fail"] = list(script.fail)
     if script.panic_expected:
         out.test["panic"] = "expected"
+    if len(out.default_nets) > 1:
+        _on_vmrunner_bridge(out, f", so that its {len(out.default_nets)} NICs reach each other")
 
 
 def _as_script(out: Imported, script: testscript.TestScript) -> None:
@@ -449,15 +451,22 @@ def _as_script(out: Imported, script: testscript.TestScript) -> None:
              f"more than [test] says: {what[0]}" + (f" (and {len(what) - 1} more)"
                                                      if len(what) > 1 else ""))
     if out.default_nets:
-        bridge, host = VMRUNNER_BRIDGE
-        for i in out.default_nets:
-            out.nets[i] = {"mode": "bridge", "bridge": bridge, **out.nets[i]}
-        serves = _serves_dhcp(out)
-        out.test["network"] = {bridge: {"address": host, "dhcp": False} if serves else host}
-        out.note("vm.json", 0, f"net: on vmrunner's host bridge {bridge} ({host}), which the "
-                 "test makes in a private network ([test] network)"
-                 + (f"; {serves} serves DHCP there itself: no DHCP server of the test's"
-                    if serves else ""))
+        _on_vmrunner_bridge(out, "")
+
+
+def _on_vmrunner_bridge(out: Imported, why: str) -> None:
+    """The NICs left on vmrunner's default bridge go on bridge43, in a
+    private network that the test makes, with the host on it as vmrunner
+    has it."""
+    bridge, host = VMRUNNER_BRIDGE
+    for i in out.default_nets:
+        out.nets[i] = {"mode": "bridge", "bridge": bridge, **out.nets[i]}
+    serves = _serves_dhcp(out)
+    out.test["network"] = {bridge: {"address": host, "dhcp": False} if serves else host}
+    out.note("vm.json", 0, f"net: on vmrunner's host bridge {bridge} ({host}), which the "
+             f"test makes in a private network ([test] network){why}"
+             + (f"; {serves} serves DHCP there itself: no DHCP server of the test's"
+                if serves else ""))
 
 
 DHCP_SERVER_INCLUDE = re.compile(r'#\s*include\s*[<"]net/dhcp/dhcpd\.hpp[>"]')
