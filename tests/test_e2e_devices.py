@@ -113,3 +113,82 @@ def test_a_persistent_disk_keeps_an_overlay_across_runs(disks):
     assert "disks: kept build/disks/persistent" in clean.out, clean
     assert sorted(p.name for p in disks.path("build/disks").iterdir()) == ["persistent"]
     assert overlay.stat().st_ino == first
+
+
+WRITER_TOML = """[service]
+name = "writer"
+[platform]
+drivers = ["ide", "virtioblk"]
+[build]
+sources = ["service.cpp"]
+[[vm.disk]]
+name = "journal"
+files = { "readme.txt" = "readme.txt" }
+size = 1
+format = "raw"
+interface = "ide"
+persistent = true
+[[vm.disk]]
+name = "sealed"
+files = { "readme.txt" = "readme.txt" }
+size = 1
+readonly = true
+[test]
+success = "^wrote "
+"""
+
+WRITER_CPP = r"""#include <os>
+#include <hal/machine.hpp>
+#include <fs/disk.hpp>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+// The last sector of each disk holds what the previous boot wrote there.
+void Service::start()
+{
+  for (auto& ref : os::machine().get<hw::Block_device>()) {
+    auto& dev = ref.get();
+    hw::Block_device::block_t last = dev.size() - 1;
+    auto before = dev.read_sync(last);
+    std::string previous((const char*) before->data());
+    std::printf("%s previously held '%s'\n", dev.device_name().c_str(), previous.c_str());
+    auto buf = fs::construct_buffer(512);
+    std::snprintf((char*) buf->data(), 512, "%s+", previous.c_str());
+    bool failed = dev.write_sync(last, buf);
+    std::printf("%s write_sync says %s\n", dev.device_name().c_str(), failed ? "error" : "written");
+    CHECKSERT(!dev.write_sync(last, fs::construct_buffer(100)), "a part of a sector is refused");
+  }
+  auto& journal = os::machine().get<hw::Block_device>(0);
+  journal.write(0, fs::construct_buffer(512), [](bool error) {
+    std::printf("async write says %s\n", error ? "error" : "written");
+    std::printf("wrote the journal\n");
+  });
+}
+"""
+
+
+def test_a_service_writes_its_persistent_disk_and_not_a_read_only_one(tmp_path):
+    """Sector writes (IncludeOS's write_sync and write) reach an IDE disk's
+    persistent overlay, and the next boot reads them; a read-only
+    virtio-blk disk refuses them; a built disk never changes."""
+    project = Project(tmp_path, services=())
+    folder = project.path("services/writer")
+    folder.mkdir(parents=True)
+    (folder / "service.toml").write_text(WRITER_TOML)
+    (folder / "service.cpp").write_text(WRITER_CPP)
+    (folder / "readme.txt").write_text("a FAT disk, its last sector free\n")
+    first = project.doit("-v", "2", "test:writer")
+    assert first.status == 0, first
+    assert "ide0 previously held ''" in first.out and "ide0 write_sync says written" in first.out, first
+    assert "vblk1 write_sync says error" in first.out, first
+    assert "async write says written" in first.out, first
+    built = project.path("build/writer/disks/journal.raw")
+    before = sha(built)
+    second = project.doit("-v", "2", "test:writer")
+    assert second.status == 0, second
+    assert "ide0 previously held '+'" in second.out, second
+    assert "vblk1 previously held ''" in second.out, second
+    third = project.doit("-v", "2", "test:writer")
+    assert "ide0 previously held '++'" in third.out, third
+    assert sha(built) == before, "writes go to the overlay"

@@ -6,8 +6,12 @@
 // Commands are READ MULTIPLE (EXT) with the largest block the drive
 // offers, so the drive interrupts the data flow once per block, not per
 // sector; interrupts are disabled at the drive (nIEN) and the status
-// register is polled. ATAPI devices (CD-ROMs) are skipped. The device's
-// name is its serial number (IDENTIFY words 10-19).
+// register is polled. Writes are WRITE SECTORS (EXT), a sector per DRQ,
+// then FLUSH CACHE (EXT), so that they are on the disk image when they
+// report. ATAPI devices (CD-ROMs) are skipped. The device's name is its
+// serial number (IDENTIFY words 10-19). IncludeOS's three names for its
+// IDE drivers (ide, ide_readonly, ide_writeonly) all get this one, which
+// reads and writes.
 #include <cstring>
 
 #include "kernel/block.hpp"
@@ -25,7 +29,8 @@ constexpr uint16_t REG_DATA = 0, REG_ERROR = 1, REG_COUNT = 2, REG_LBA0 = 3, REG
 constexpr uint8_t ST_ERR = 0x01, ST_DRQ = 0x08, ST_DF = 0x20, ST_BSY = 0x80;
 constexpr uint8_t CTL_NIEN = 0x02;
 constexpr uint8_t CMD_IDENTIFY = 0xEC, CMD_SET_MULTIPLE = 0xC6, CMD_READ_MULTIPLE = 0xC4,
-                  CMD_READ_MULTIPLE_EXT = 0x29;
+                  CMD_READ_MULTIPLE_EXT = 0x29, CMD_WRITE_SECTORS = 0x30,
+                  CMD_WRITE_SECTORS_EXT = 0x34, CMD_FLUSH_CACHE = 0xE7, CMD_FLUSH_CACHE_EXT = 0xEA;
 constexpr uint64_t IDENTIFY_TIMEOUT_NS = 500ull * 1000000;
 constexpr uint64_t READ_TIMEOUT_NS = 10ull * 1000000000;
 
@@ -40,6 +45,10 @@ inline void insw(uint16_t port, void* dst, size_t words)
 {
   __asm__ volatile("rep insw" : "+D"(dst), "+c"(words) : "d"(port) : "memory");
 }
+inline void outsw(uint16_t port, const void* src, size_t words)
+{
+  __asm__ volatile("rep outsw" : "+S"(src), "+c"(words) : "d"(port) : "memory");
+}
 
 unsigned unnamed = 0;
 
@@ -49,12 +58,19 @@ class Ata_disk final : public Block_device {
       : base_(base), ctl_(ctl), drive_(drive)
   {
     description_ = "ide " + std::to_string(channel) + ":" + std::to_string(drive);
+    read_only_ = false;
   }
   bool identify();
   bool read_sectors(uint64_t lba, uint32_t count, void* buf) override;
+  bool write_sectors(uint64_t lba, uint32_t count, const void* buf) override;
 
  private:
   void select();
+  /// Select the drive and send `command` for `n` sectors at `lba` (LBA48
+  /// when the drive has it); false if the drive stays busy.
+  bool start(uint8_t command, uint8_t command_ext, uint64_t lba, uint32_t n);
+  /// Wait for the drive to want (or give) the next block; false on an error.
+  bool ready_for_data(const char* what, uint64_t lba);
   // Wait until BSY clears; the final status, or 0xFF on timeout.
   uint8_t wait_ready(uint64_t timeout_ns);
   void delay() { for (int i = 0; i < 4; i++) inb(ctl_); }   // ~400 ns
@@ -142,6 +158,40 @@ bool Ata_disk::identify()
   return sectors_ > 0;
 }
 
+bool Ata_disk::start(uint8_t command, uint8_t command_ext, uint64_t lba, uint32_t n)
+{
+  select();
+  if (wait_ready(READ_TIMEOUT_NS) == 0xFF)
+    return false;
+  if (lba48_) {
+    outb(base_ + REG_COUNT, static_cast<uint8_t>(n >> 8));     // high bytes first
+    outb(base_ + REG_LBA0, static_cast<uint8_t>(lba >> 24));
+    outb(base_ + REG_LBA1, static_cast<uint8_t>(lba >> 32));
+    outb(base_ + REG_LBA2, static_cast<uint8_t>(lba >> 40));
+    outb(base_ + REG_DRIVE, static_cast<uint8_t>(0x40 | (drive_ << 4)));
+  } else {
+    outb(base_ + REG_DRIVE, static_cast<uint8_t>(0xE0 | (drive_ << 4) | ((lba >> 24) & 0x0F)));
+  }
+  outb(base_ + REG_COUNT, static_cast<uint8_t>(n));             // 0 means 256 / 65536
+  outb(base_ + REG_LBA0, static_cast<uint8_t>(lba));
+  outb(base_ + REG_LBA1, static_cast<uint8_t>(lba >> 8));
+  outb(base_ + REG_LBA2, static_cast<uint8_t>(lba >> 16));
+  outb(base_ + REG_COMMAND, lba48_ ? command_ext : command);
+  return true;
+}
+
+bool Ata_disk::ready_for_data(const char* what, uint64_t lba)
+{
+  delay();
+  uint8_t s = wait_ready(READ_TIMEOUT_NS);
+  if (s == 0xFF || (s & (ST_ERR | ST_DF)) || !(s & ST_DRQ)) {
+    kprintf("     [ ide ] %s: %s error at sector %lu (status 0x%x, error 0x%x)\n",
+            name_.c_str(), what, (unsigned long)lba, s, inb(base_ + REG_ERROR));
+    return false;
+  }
+  return true;
+}
+
 bool Ata_disk::read_sectors(uint64_t lba, uint32_t count, void* buf)
 {
   auto* p = static_cast<uint16_t*>(buf);
@@ -150,31 +200,11 @@ bool Ata_disk::read_sectors(uint64_t lba, uint32_t count, void* buf)
   while (count) {
     uint32_t max = lba48_ ? 65536 : 256;
     uint32_t n = count < max ? count : max;
-    select();
-    if (wait_ready(READ_TIMEOUT_NS) == 0xFF)
+    if (!start(CMD_READ_MULTIPLE, CMD_READ_MULTIPLE_EXT, lba, n))
       return false;
-    if (lba48_) {
-      outb(base_ + REG_COUNT, static_cast<uint8_t>(n >> 8));     // high bytes first
-      outb(base_ + REG_LBA0, static_cast<uint8_t>(lba >> 24));
-      outb(base_ + REG_LBA1, static_cast<uint8_t>(lba >> 32));
-      outb(base_ + REG_LBA2, static_cast<uint8_t>(lba >> 40));
-      outb(base_ + REG_DRIVE, static_cast<uint8_t>(0x40 | (drive_ << 4)));
-    } else {
-      outb(base_ + REG_DRIVE, static_cast<uint8_t>(0xE0 | (drive_ << 4) | ((lba >> 24) & 0x0F)));
-    }
-    outb(base_ + REG_COUNT, static_cast<uint8_t>(n));             // 0 means 256 / 65536
-    outb(base_ + REG_LBA0, static_cast<uint8_t>(lba));
-    outb(base_ + REG_LBA1, static_cast<uint8_t>(lba >> 8));
-    outb(base_ + REG_LBA2, static_cast<uint8_t>(lba >> 16));
-    outb(base_ + REG_COMMAND, lba48_ ? CMD_READ_MULTIPLE_EXT : CMD_READ_MULTIPLE);
     for (uint32_t left = n; left;) {
-      delay();
-      uint8_t s = wait_ready(READ_TIMEOUT_NS);
-      if (s == 0xFF || (s & (ST_ERR | ST_DF)) || !(s & ST_DRQ)) {
-        kprintf("     [ ide ] %s: read error at sector %lu (status 0x%x, error 0x%x)\n",
-                name_.c_str(), (unsigned long)lba, s, inb(base_ + REG_ERROR));
+      if (!ready_for_data("read", lba))
         return false;
-      }
       uint32_t block = left < multiple_ ? left : multiple_;
       insw(base_ + REG_DATA, p, size_t(block) * 256);
       p += size_t(block) * 256;
@@ -183,6 +213,34 @@ bool Ata_disk::read_sectors(uint64_t lba, uint32_t count, void* buf)
     lba += n, count -= n;
   }
   return true;
+}
+
+bool Ata_disk::write_sectors(uint64_t lba, uint32_t count, const void* buf)
+{
+  auto* p = static_cast<const uint16_t*>(buf);
+  if (lba + count > sectors_)
+    return false;
+  while (count) {
+    uint32_t max = lba48_ ? 65536 : 256;
+    uint32_t n = count < max ? count : max;
+    if (!start(CMD_WRITE_SECTORS, CMD_WRITE_SECTORS_EXT, lba, n))
+      return false;
+    for (uint32_t left = n; left; left--, p += 256) {
+      if (!ready_for_data("write", lba))
+        return false;
+      outsw(base_ + REG_DATA, p, 256);
+    }
+    lba += n, count -= n;
+  }
+  // The last sector's completion, then the drive's cache out to the image.
+  delay();
+  uint8_t s = wait_ready(READ_TIMEOUT_NS);
+  if (s == 0xFF || (s & (ST_ERR | ST_DF)))
+    return false;
+  outb(base_ + REG_COMMAND, lba48_ ? CMD_FLUSH_CACHE_EXT : CMD_FLUSH_CACHE);
+  delay();
+  s = wait_ready(READ_TIMEOUT_NS);
+  return s != 0xFF && !(s & (ST_ERR | ST_DF));
 }
 
 bool match(const pci_device& d)

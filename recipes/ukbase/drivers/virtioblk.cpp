@@ -3,8 +3,12 @@
 // One request at a time, synchronous: header, data and status
 // descriptors, then a halt until the completion's MSI-X interrupt (see
 // wait.hpp). The data buffer is the caller's own memory (everything is
-// identity-mapped), so reads land where they are wanted without a copy.
-// The device's name is its serial number (VIRTIO_BLK_T_GET_ID).
+// identity-mapped), so reads land where they are wanted and writes leave
+// from where they are, without a copy. A write is followed by a flush
+// when the device has a write cache (VIRTIO_BLK_F_FLUSH), so that it is
+// on the disk image when it reports; a device that offers
+// VIRTIO_BLK_F_RO (QEMU's readonly=on) is not written. The device's name
+// is its serial number (VIRTIO_BLK_T_GET_ID).
 #include <cstring>
 
 #include "kernel/block.hpp"
@@ -18,7 +22,8 @@ namespace {
 
 using namespace ukbase;
 
-constexpr uint32_t T_IN = 0, T_GET_ID = 8;
+constexpr uint32_t T_IN = 0, T_OUT = 1, T_FLUSH = 4, T_GET_ID = 8;
+constexpr uint64_t F_RO = 1ull << 5, F_FLUSH = 1ull << 9;
 constexpr uint32_t MAX_SECTORS = 2048;             // per request: 1 MiB
 constexpr uint64_t TIMEOUT_NS = 10ull * 1000000000;
 unsigned unnamed = 0;
@@ -33,10 +38,14 @@ class Virtio_blk final : public Block_device {
  public:
   bool init(pci_device& pci);
   bool read_sectors(uint64_t lba, uint32_t count, void* buf) override;
+  bool write_sectors(uint64_t lba, uint32_t count, const void* buf) override;
 
  private:
+  /// A request of `type` with `len` bytes of data at `buf` (none: 0),
+  /// which the device writes (reads, GET_ID) or reads (writes).
   bool request(uint32_t type, uint64_t sector, void* buf, uint32_t len);
 
+  bool flush_ = false;
   virtio::Device dev_;
   virtio::Queue q_;
   Request_header* header_ = nullptr;                // in a DMA page of our own
@@ -45,8 +54,13 @@ class Virtio_blk final : public Block_device {
 
 bool Virtio_blk::init(pci_device& pci)
 {
-  if (!dev_.init(pci) || !dev_.negotiate(0) || !dev_.config())
+  if (!dev_.init(pci))
     return false;
+  uint64_t offered = dev_.device_features();
+  if (!dev_.negotiate(offered & (F_RO | F_FLUSH)) || !dev_.config())
+    return false;
+  read_only_ = (offered & F_RO) != 0;
+  flush_ = (offered & F_FLUSH) != 0;
   if (!dev_.setup_queue(q_, 0, 16, 0))
     return false;
   auto* page = static_cast<uint8_t*>(kernel_pages(4096));
@@ -85,11 +99,15 @@ bool Virtio_blk::request(uint32_t type, uint64_t sector, void* buf, uint32_t len
   header_->reserved = 0;
   header_->sector = sector;
   *status_ = 0xFF;
+  uint16_t status = len ? 2 : 1;
   q_.desc[0] = virtio::Desc{reinterpret_cast<uintptr_t>(header_), sizeof(Request_header),
                             virtio::DESC_NEXT, 1};
-  q_.desc[1] = virtio::Desc{reinterpret_cast<uintptr_t>(buf), len,
-                            virtio::DESC_NEXT | virtio::DESC_WRITE, 2};
-  q_.desc[2] = virtio::Desc{reinterpret_cast<uintptr_t>(status_), 1, virtio::DESC_WRITE, 0};
+  if (len) {
+    uint16_t to_device = type == T_OUT ? 0 : virtio::DESC_WRITE;
+    q_.desc[1] = virtio::Desc{reinterpret_cast<uintptr_t>(buf), len,
+                              static_cast<uint16_t>(virtio::DESC_NEXT | to_device), 2};
+  }
+  q_.desc[status] = virtio::Desc{reinterpret_cast<uintptr_t>(status_), 1, virtio::DESC_WRITE, 0};
   q_.publish(0);
   dev_.notify(q_);
   if (!wait_for([&] { return q_.has_used(); }, TIMEOUT_NS)) {
@@ -113,6 +131,20 @@ bool Virtio_blk::read_sectors(uint64_t lba, uint32_t count, void* buf)
     lba += n, count -= n, p += size_t(n) * SECTOR;
   }
   return true;
+}
+
+bool Virtio_blk::write_sectors(uint64_t lba, uint32_t count, const void* buf)
+{
+  auto* p = static_cast<uint8_t*>(const_cast<void*>(buf));   // the device only reads it
+  if (read_only_ || lba + count > sectors_)
+    return false;
+  while (count) {
+    uint32_t n = count < MAX_SECTORS ? count : MAX_SECTORS;
+    if (!request(T_OUT, lba, p, n * SECTOR))
+      return false;
+    lba += n, count -= n, p += size_t(n) * SECTOR;
+  }
+  return !flush_ || request(T_FLUSH, 0, nullptr, 0);
 }
 
 bool match(const pci_device& d)

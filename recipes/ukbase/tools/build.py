@@ -143,7 +143,8 @@ ARCHIVES = {
     "drivers/libvirtioblk.a": ["drivers/virtioblk.cpp"],
     "drivers/libvirtionet.a": ["drivers/virtionet.cpp"],
     "drivers/libide.a": ["drivers/ide.cpp"],
-    "drivers/libide_readonly.a": ["drivers/ide.cpp"],     # IncludeOS's name for it
+    "drivers/libide_readonly.a": ["drivers/ide.cpp"],     # IncludeOS's names for it
+    "drivers/libide_writeonly.a": ["drivers/ide.cpp"],
     # Names IncludeOS services ask for whose work ukbase's kernel always
     # does: empty archives (their sources say why).
     "drivers/libboot_logger.a": ["drivers/boot_logger.cpp"],

@@ -143,6 +143,25 @@ Block_device::buffer_t Block_device::read_sync(block_t blk, size_t count)
   return buf;
 }
 
+bool Block_device::write_sync(block_t blk, buffer_t data)
+{
+  if (read_only_ || !data || data->empty() || data->size() % SECTOR)
+    return true;
+  size_t count = data->size() / SECTOR;
+  if (blk >= sectors_ || count > sectors_ - blk || count > 0xFFFFFFFFu)
+    return true;
+  return !write_sectors(blk, static_cast<uint32_t>(count), data->data());
+}
+
+void Block_device::write(block_t blk, buffer_t data, on_write_func func)
+{
+  bool error = write_sync(blk, std::move(data));
+  complete(*this, [func = std::move(func), error] {
+    if (func)
+      func(error);
+  });
+}
+
 bool Block_device::read_blocks(block_t blk, size_t count, void* dst)
 {
   auto* p = static_cast<uint8_t*>(dst);

@@ -9,9 +9,13 @@
 //
 // Reads of the memdisk call back inside read(), as on IncludeOS; those
 // of a disk call back from the event loop once the data is there (the
-// request itself is carried out at once). ukbase's disks are read-only:
-// write() calls back with error = true and write_sync() answers true
-// (an error), as IncludeOS's drivers do for a device they cannot write.
+// request itself is carried out at once). Writes go to virtio-blk and IDE
+// disks (whole sectors: a buffer of a multiple of 512 bytes, at block
+// `blk`), through to the disk image before they report: write_sync()
+// answers false when it worked and true on an error, write() calls back
+// with that error flag from the event loop. A read-only disk ([[vm.disk]]
+// readonly = true) and the memdisk refuse writes the same way, as
+// IncludeOS's drivers do for a device they cannot write.
 #pragma once
 
 #include <cstddef>

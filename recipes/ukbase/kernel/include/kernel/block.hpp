@@ -1,9 +1,11 @@
 // Internal: block devices (virtio-blk, IDE, the memdisk) as the kernel
 // keeps them. Drivers derive from ukbase::Block_device and implement one
-// synchronous sector read: a device waits for its request with the CPU
-// halted (wait.hpp), which also works inside a system call. The rest of
-// IncludeOS's hw::Block_device (asynchronous reads, read_sync, names)
-// is implemented here on top of it.
+// synchronous sector read (and, for a disk they can write, one sector
+// write that returns once the data is on the disk): a device waits for
+// its request with the CPU halted (wait.hpp), which also works inside a
+// system call. The rest of IncludeOS's hw::Block_device (asynchronous
+// reads and writes, read_sync, write_sync, names) is implemented here on
+// top of them.
 #pragma once
 
 #include <cstddef>
@@ -31,6 +33,14 @@ class Block_device : public hw::Block_device {
 
   /// Read `count` sectors from `lba` into `buf` (anywhere in RAM).
   virtual bool read_sectors(uint64_t lba, uint32_t count, void* buf) = 0;
+  /// Write `count` sectors from `buf` at `lba`, durably (the device's
+  /// write cache flushed); false on an error or for a read-only device.
+  virtual bool write_sectors(uint64_t lba, uint32_t count, const void* buf)
+  {
+    (void)lba, (void)count, (void)buf;
+    return false;
+  }
+  bool read_only() const { return read_only_; }
 
   // hw::Block_device
   std::string device_name() const override;       // "vblk" / "ide" + id()
@@ -43,11 +53,15 @@ class Block_device : public hw::Block_device {
   void read(block_t blk, size_t count, on_read_func func) override;
   buffer_t read_sync(block_t blk, size_t count = 1) override;
   bool read_blocks(block_t blk, size_t count, void* dst) override;
+  /// Writes at once; calls back from the event loop with the error flag.
+  void write(block_t blk, buffer_t data, on_write_func func) override;
+  bool write_sync(block_t blk, buffer_t data) override;
   void deactivate() override {}
 
  protected:
   std::string name_, description_;
   uint64_t sectors_ = 0;
+  bool read_only_ = true;         // a driver that writes clears it
 };
 
 /// A device the kernel found, with the names ukbase's mounts use.
