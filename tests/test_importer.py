@@ -361,6 +361,9 @@ def test_a_disk_script_is_read_as_the_disk_it_makes(tmp_path):
     assert disk.files == {"docs/sub/x.md": "docs/sub/x.md", "renamed.txt": "a file.txt",
                           "one.cfg": "one.cfg", "two.cfg": "two.cfg"}
     assert disk.folders == ["docs", "docs/sub", "empty/deeper"]
+    (tmp_path / "empty.sh").write_text("truncate -s 1M e.disk\nmkfs.fat e.disk\n")
+    empty = diskscript.read(tmp_path / "empty.sh")["e.disk"]
+    assert (empty.size, empty.files, empty.folders) == (1 << 20, {}, []), "formatted, never mounted"
     assert diskscript.parse_size("4G") == 4 << 30 and diskscript.parse_size("5MB") == 5_000_000
     assert diskscript.parse_size("4000000000") == 4_000_000_000 and diskscript.parse_size("1x") is None
 

@@ -116,7 +116,7 @@ class _Reader:
                 continue
             for part in text.split("&&"):
                 self.command(number, part.strip())
-        for image in self.mounts.values():
+        for image in self.formatted:        # an empty FAT disk too
             self.disk(image)
         return self.disks
 
