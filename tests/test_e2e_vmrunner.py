@@ -399,3 +399,62 @@ def test_vlans_tag_their_frames_on_the_wire(tmp_path):
     assert "no VLAN 3: IP4 Stack not found [0,3]" in result.out, result
     assert "vlan0_2 accepted from 10.50.0.20" in result.out, result
     assert "tagged echo replies on VLANs 2 and 42, none on VLAN 3" in result.out, result
+
+
+UDP6_SERVICE = r"""#include <os>
+#include <net/interfaces>
+#include <cstdio>
+#include <string>
+
+void Service::start()
+{
+  auto& inet = net::Interfaces::get(0);
+  inet.network_config({10, 0, 0, 56}, {255, 255, 255, 0}, {10, 0, 0, 1});
+  inet.add_addr(net::ip6::Addr{"fe80::4242"});
+  auto& sock6 = inet.udp().bind6(4242);
+  sock6.on_read([&sock6](net::udp::addr_t addr, net::udp::port_t port, const char* data, size_t len) {
+    std::printf("udp6 %zu bytes from %s\n", len, addr.to_string().c_str());
+    sock6.sendto(addr, port, data, len);
+  });
+  std::printf("UDP6 echo ready on %s\n", inet.ip6_addr().to_string().c_str());
+}
+"""
+
+UDP6_TEST = r"""import socket, subprocess
+from vmrunner import vmrunner
+vm = vmrunner.vms[0]
+
+def talk(line):
+    addr = socket.getaddrinfo("fe80::4242%bridge43", 4242, socket.AF_INET6, socket.SOCK_DGRAM)[0][4]
+    sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    sock.settimeout(5)
+    for data in (b"Lucky", b"x" * 1448):
+        sock.sendto(data, addr)
+        back = sock.recv(2048)
+        if back != data:
+            print("sent", len(data), "got", len(back))
+            return False
+    subprocess.check_call(["ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", "fe80::4242%bridge43"])
+    vm.exit(0, "UDP over IPv6 echoed, pings answered")
+
+vm.on_output("UDP6 echo ready", talk)
+vm.boot(40, image_name="udp6.elf.bin")
+"""
+
+
+def test_udp_and_pings_over_ipv6_link_local(tmp_path):
+    """An address added with add_addr answers neighbour discovery, ICMPv6
+    echo and UDP (bind6, sendto): the host's IPv6 socket on the private
+    bridge talks to it by its link-local address."""
+    project = Project(tmp_path, services=())
+    includeos_folder(project, "udp6", "UDP over IPv6", {
+        "service.cpp": UDP6_SERVICE, "test.py": UDP6_TEST,
+        "vm.json": '{"net": [{"device": "virtio", "mac": "c0:01:0a:00:00:38"}]}'}, NIC)
+    assert project.ukbuild("import", "services/udp6").status == 0
+    result = project.doit("-v", "2", "test:udp6")
+    assert result.status == 0, result
+    assert "UDP6 echo ready on fe80:0:0:0:0:0:0:4242" in result.out or \
+        "UDP6 echo ready on fe80::4242" in result.out, result
+    assert "udp6 1448 bytes from fe80::" in result.out, result
+    assert "2 packets transmitted, 2 received" in result.out, result
+    assert "UDP over IPv6 echoed, pings answered" in result.out, result

@@ -48,6 +48,18 @@ def _ip(*args: str) -> None:
         raise SystemExit(f"ip {' '.join(args)}: {proc.stderr.strip()}")
 
 
+def _no_dad(bridge: str) -> None:
+    """The bridge's IPv6 link-local address usable at once: no duplicate
+    address detection on a network that only the test and its guest are
+    on (otherwise a test talking IPv6 to the guest in its first second
+    finds the host's address still tentative). Without IPv6, nothing."""
+    try:
+        with open(f"/proc/sys/net/ipv6/conf/{bridge}/accept_dad", "w") as f:
+            f.write("0")
+    except OSError:
+        pass
+
+
 def dhcp_range(address: str) -> tuple[str, str, str]:
     """(first, last, netmask): the addresses a bridge's DHCP server leases,
     the upper half of the subnet without the host's (10.0.0.1/24: .128-.254)."""
@@ -89,6 +101,7 @@ def main(argv: list[str]) -> int:
     for bridge, address, dhcp in network:
         _ip("link", "add", bridge, "type", "bridge")
         _ip("address", "add", address, "dev", bridge)
+        _no_dad(bridge)
         _ip("link", "set", bridge, "up")
         if dhcp:
             servers.append(serve_dhcp(bridge, address))

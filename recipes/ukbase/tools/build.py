@@ -121,6 +121,7 @@ ARCHIVES = {
         "kernel/net/tcp_glue.cpp",
         "kernel/net/dhcp.cpp",
         "kernel/net/vlan.cpp",
+        "kernel/net/ipv6.cpp",
         "kernel/net/socket.cpp",
         "kernel/net/socket_tcp.cpp",
         "kernel/net/socket_udp.cpp",

@@ -136,12 +136,14 @@ void Interface::receive(uint8_t* f, size_t len)
     rx_dropped++;
     return;
   }
-  if (std::memcmp(f, nic->mac, 6) != 0 && std::memcmp(f, BROADCAST_MAC, 6) != 0) {
-    rx_dropped++;                        // multicast, or someone else's
+  bool ip6_multicast = f[0] == 0x33 && f[1] == 0x33 && get16(f + 12) == ETH_IPV6;
+  if (std::memcmp(f, nic->mac, 6) != 0 && std::memcmp(f, BROADCAST_MAC, 6) != 0 && !ip6_multicast) {
+    rx_dropped++;                        // other multicast, or someone else's
     return;
   }
   switch (get16(f + 12)) {
   case ETH_IPV4: ip_receive(f, len); break;
+  case ETH_IPV6: ip6_receive(f, len); break;
   case ETH_VLAN: vlan_receive(f, len); break;
   case ETH_ARP:
     if (address)

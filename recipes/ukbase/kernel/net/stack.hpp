@@ -47,6 +47,8 @@ constexpr size_t MAX_IP_PAYLOAD = 65535 - IP_HDR;
 constexpr uint16_t ETH_IPV4 = 0x0800;
 constexpr uint16_t ETH_ARP = 0x0806;
 constexpr uint16_t ETH_VLAN = 0x8100;     // an IEEE 802.1Q tag follows the MAC addresses
+constexpr uint16_t ETH_IPV6 = 0x86DD;
+constexpr size_t IP6_HDR = 40;
 constexpr uint8_t PROTO_ICMP = 1;
 constexpr uint8_t PROTO_TCP = 6;
 constexpr uint8_t PROTO_UDP = 17;
@@ -92,6 +94,22 @@ class Interface {
   std::vector<Interface*> vlans;         // a physical interface's VLANs
   uint32_t address = 0, netmask = 0, gateway = 0, dns = 0;
   uint64_t rx_packets = 0, tx_packets = 0, rx_dropped = 0, tx_dropped = 0;
+
+  // IPv6 (ipv6.cpp): the addresses the stack answers for (NDP) and
+  // accepts, a neighbour cache, frames waiting for neighbour discovery.
+  struct Addr6 {
+    uint8_t b[16];
+    bool operator==(const Addr6& o) const { return std::memcmp(b, o.b, 16) == 0; }
+  };
+  std::vector<Addr6> addr6;
+  void ip6_receive(const uint8_t* frame, size_t len);
+  /// Send an IPv6 packet from `src` to `dst` whose `len` bytes of payload
+  /// (protocol `next`, checksummed by the caller) are `payload`.
+  bool send_ip6(const Addr6& src, const Addr6& dst, uint8_t next, const uint8_t* payload,
+                size_t len, uint8_t hop_limit = 64);
+  /// Our address to send to `dst` from: a link-local one for link-local
+  /// and multicast destinations, else a global one (either, if that is all).
+  bool source6_for(const Addr6& dst, Addr6& out) const;
 
   // ARP (arp.cpp)
   void arp_receive(const uint8_t* frame, size_t len);
@@ -150,6 +168,23 @@ class Interface {
   };
   std::vector<Arp_pending> arp_pending_;
   uint16_t ip_id_ = 0;
+
+  void icmp6_receive(const uint8_t* frame, const uint8_t* ip, const uint8_t* icmp, size_t len);
+  void ndp_learn(const Addr6& ip, const uint8_t* mac);
+  void ndp_solicit(const Addr6& target);
+  bool transmit6(std::vector<uint8_t> frame);
+  struct Neighbor6 {
+    Addr6 ip;
+    uint8_t mac[6];
+    uint64_t expires;        // monotonic ns
+  };
+  std::vector<Neighbor6> neighbors6_;
+  struct Pending6 {
+    Addr6 ip;
+    int tries;
+    std::deque<std::vector<uint8_t>> frames;   // complete but for the destination MAC
+  };
+  std::vector<Pending6> pending6_;
 };
 
 /// The interfaces, eth0 first, the VLANs after the NICs' own.

@@ -81,6 +81,46 @@ int udp_send_unspecified(uint16_t src_port, uint32_t dst, uint16_t dst_port, con
 constexpr size_t UDP_MAX_PAYLOAD = 65507;
 constexpr size_t UDP_FRAME_PAYLOAD = 1472;   // in one 1500-byte frame
 
+// ---- IPv6 (net/ipv6.cpp) -------------------------------------------------------------
+//
+// Addresses a stack was given (IncludeOS's add_addr, network_config6,
+// the config), neighbour discovery for them (RFC 4861: solicitations
+// answered, neighbours asked and cached), ICMPv6 echo and UDP over IPv6
+// in one frame each (no extension headers but hop-by-hop options, which
+// are skipped; no fragments). Addresses are 16 bytes in network order.
+
+/// Answer for and accept `addr` on `i` (again: nothing changes).
+void add_addr6(Interface& i, const uint8_t addr[16]);
+void remove_addr6(Interface& i, const uint8_t addr[16]);
+
+struct Udp6_datagram {
+  Interface* iface;
+  const uint8_t* src;
+  const uint8_t* dst;
+  uint16_t src_port, dst_port;
+  const uint8_t* data;            // valid during the call only
+  size_t size;
+};
+
+class Udp6_receiver {
+ public:
+  virtual void udp6_receive(const Udp6_datagram& d) = 0;
+
+ protected:
+  ~Udp6_receiver() = default;
+};
+
+/// Bind `addr` (all zeros: any of ours) and `port` (0: an ephemeral one,
+/// written back). 0 or -EADDRINUSE.
+int udp6_bind(const uint8_t addr[16], uint16_t& port, Udp6_receiver* r);
+void udp6_unbind(const uint8_t addr[16], uint16_t port);
+/// Send one datagram out of `iface` from `src` (all zeros: ours for the
+/// destination). 0, -EMSGSIZE (more than one frame holds: 1452 bytes),
+/// -EADDRNOTAVAIL (no address to send from), -ENOBUFS.
+int udp6_send(Interface& iface, const uint8_t src[16], uint16_t src_port, const uint8_t dst[16],
+              uint16_t dst_port, const void* data, size_t len);
+constexpr size_t UDP6_MAX_PAYLOAD = 1500 - 40 - 8;
+
 // ---- TCP ------------------------------------------------------------------------
 
 /// The one TCP engine, over every interface (created with the first

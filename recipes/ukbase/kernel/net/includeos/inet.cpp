@@ -3,6 +3,7 @@
 // config_of()), so the POSIX socket API and this one always agree.
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 #include <net/dns/response.hpp>
 #include <net/inet.hpp>
@@ -109,13 +110,31 @@ void Inet::set_dns_server(ip4::Addr server)
   reconfigure(*this, c);
 }
 
-// ---- IPv6: remembered only ------------------------------------------------------
+// ---- IPv6: addresses (the kernel answers for them), no routes -----------------------
+
+namespace {
+
+// The kernel's interface answers neighbour discovery for `addr` and
+// takes its traffic (kernel/net/ipv6.cpp).
+void kernel_addr6(const Inet& inet, const ip6::Addr& addr, bool add)
+{
+  uint8_t bytes[16];
+  std::memcpy(bytes, &addr, 16);
+  if (add)
+    knet::add_addr6(kernel_iface(inet), bytes);
+  else
+    knet::remove_addr6(kernel_iface(inet), bytes);
+}
+
+}  // namespace
 
 void Inet::network_config6(ip6::Addr addr6, uint8_t prefix6, ip6::Addr gateway6)
 {
-  if (!addr6.is_any())
+  if (!addr6.is_any()) {
     addr6_.input(addr6, prefix6 ? prefix6 : 64, ip6::Stateful_addr::infinite_lifetime,
                  ip6::Stateful_addr::infinite_lifetime);
+    kernel_addr6(*this, addr6, true);
+  }
   prefix6_ = prefix6;
   gateway6_ = gateway6;
   INFO("Inet6", "Network configured (%s)", link_addr().to_string().c_str());
@@ -134,20 +153,26 @@ void Inet::add_addr(const ip6::Addr& addr, uint8_t prefix, uint32_t pref_lifetim
   if (prefix == 0)
     os::panic("Inet::add_addr: the prefix length must not be 0");
   addr6_.input(addr, prefix, pref_lifetime, valid_lifetime);
+  kernel_addr6(*this, addr, valid_lifetime != 0);
   INFO("Inet6", "Address configured %s/%u", addr.to_string().c_str(), prefix);
 }
 
-void Inet::remove_addr(const ip6::Addr& addr) { addr6_.input(addr, 0, 0, 0); }
+void Inet::remove_addr(const ip6::Addr& addr)
+{
+  addr6_.input(addr, 0, 0, 0);
+  kernel_addr6(*this, addr, false);
+}
 
 void Inet::autoconf_v6(int, slaac_timeout_func handler, uint64_t, bool)
 {
-  INFO("Inet6", "SLAAC needs IPv6 traffic, which ukbase does not have");
+  INFO("Inet6", "SLAAC (router advertisements) is not offered by ukbase: no address");
   if (handler)
     handler(false);
 }
 
 void Inet::reset_config6()
 {
+  kernel_iface(*this).addr6.clear();
   addr6_.clear();
   prefix6_ = 0;
   gateway6_ = dns6_ = ip6::Addr();

@@ -1,7 +1,10 @@
 // IncludeOS's net::UDP and net::udp::Socket over the kernel's UDP
-// bindings (kernel/net/udp.cpp): each IPv4 socket is one Udp_receiver
-// bound there, so the POSIX socket API sees its port taken.
+// bindings: each IPv4 socket is one Udp_receiver bound in
+// kernel/net/udp.cpp, so the POSIX socket API sees its port taken; each
+// IPv6 socket one Udp6_receiver bound in kernel/net/ipv6.cpp.
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 #include <net/inet.hpp>
 
@@ -34,12 +37,20 @@ uint8_t unreachable_code(int err)
 
 // ---- the kernel's side of a socket ------------------------------------------------
 
-class udp::Socket::Binding final : public knet::Udp_receiver {
+class udp::Socket::Binding final : public knet::Udp_receiver, public knet::Udp6_receiver {
  public:
   void udp_receive(const knet::Udp_datagram& d) override
   {
     if (socket)
       socket->receive(ip4::Addr(d.src), d.src_port, reinterpret_cast<const char*>(d.data), d.size);
+  }
+
+  void udp6_receive(const knet::Udp6_datagram& d) override
+  {
+    ip6::Addr src;
+    std::memcpy(&src, d.src, 16);
+    if (socket)
+      socket->receive(src, d.src_port, reinterpret_cast<const char*>(d.data), d.size);
   }
 
   void udp_error(uint32_t dst, uint16_t dst_port, int err) override
@@ -48,8 +59,18 @@ class udp::Socket::Binding final : public knet::Udp_receiver {
       socket->icmp_error(ip4::Addr(dst), dst_port, ICMP_error(3, unreachable_code(err)));
   }
 
+  void unbind()
+  {
+    if (v6)
+      knet::udp6_unbind(addr6, port);
+    else
+      knet::udp_unbind(addr, port);
+  }
+
   udp::Socket* socket = nullptr;
+  bool v6 = false;
   uint32_t addr = 0;
+  uint8_t addr6[16] = {};
   uint16_t port = 0;
 };
 
@@ -88,17 +109,19 @@ udp::Socket& UDP::bind_socket(const net::Socket& requested)
     if (err)
       throw UDP_error("Cannot bind to address: " + local.address().to_string());
     local = net::Socket{local.address(), binding->port};
-  } else if (local.port() == 0) {
-    // IPv6: kept here only, never reached by traffic.
-    for (port_t p = 49152; p != 0; p++)
-      if (!sockets_.count(net::Socket{local.address(), p})) {
-        local = net::Socket{local.address(), p};
-        break;
-      }
+  } else {
+    binding = std::make_unique<udp::Socket::Binding>();
+    binding->v6 = true;
+    ip6::Addr a6 = local.address().v6();
+    std::memcpy(binding->addr6, &a6, 16);
+    binding->port = local.port();
+    if (knet::udp6_bind(binding->addr6, binding->port, binding.get()))
+      throw Port_in_use_exception(local.port());
+    local = net::Socket{local.address(), binding->port};
   }
   if (sockets_.count(local)) {      // closed from its callback, not gone yet
     if (binding)
-      knet::udp_unbind(binding->addr, binding->port);
+      binding->unbind();
     throw Port_in_use_exception(local.port());
   }
   auto it = sockets_.emplace(std::piecewise_construct, std::forward_as_tuple(local),
@@ -160,7 +183,7 @@ Socket::~Socket() { unbind(); }
 void Socket::unbind()
 {
   if (binding_)
-    knet::udp_unbind(binding_->addr, binding_->port);
+    binding_->unbind();
   binding_.reset();
 }
 
@@ -225,9 +248,13 @@ void Socket::send(addr_t dest, port_t port, const void* buffer, size_t length, s
 {
   if (length == 0)
     return;
-  if (!dest.is_v4() || !local_.address().is_v4()) {
+  if (dest.is_v4() != local_.address().is_v4()) {
     if (ecb)
-      ecb(Error(Error::Type::general_IO, "IPv6 is not supported"));
+      ecb(Error(Error::Type::general_IO, "IPv4 and IPv6 do not mix on one socket"));
+    return;
+  }
+  if (!dest.is_v4()) {
+    send6(dest.v6(), port, static_cast<const uint8_t*>(buffer), length, cb, ecb);
     return;
   }
   if (length > max && max == knet::UDP_MAX_PAYLOAD) {
@@ -248,6 +275,30 @@ void Socket::send(addr_t dest, port_t port, const void* buffer, size_t length, s
       if (ecb)
         ecb(err == -ENETUNREACH ? Error(Error::Type::ifdown, "Network unreachable")
                                 : Error(Error::Type::general_IO, "Could not send (no buffer)"));
+      return;
+    }
+    off += n;
+  }
+  if (cb)
+    cb();
+}
+
+void Socket::send6(ip6::Addr dest, port_t port, const uint8_t* p, size_t length,
+                   const sendto_handler& cb, const error_handler& ecb)
+{
+  knet::Interface* iface = knet::interface(udp_.stack().index());
+  uint8_t src[16], dst[16];
+  ip6::Addr local = local_.address().v6();
+  std::memcpy(src, &local, 16);
+  std::memcpy(dst, &dest, 16);
+  // Datagrams of at most a frame's payload each (no IPv6 fragments).
+  for (size_t off = 0; off < length;) {
+    size_t n = std::min(length - off, knet::UDP6_MAX_PAYLOAD);
+    int err = iface ? knet::udp6_send(*iface, src, local_.port(), dst, port, p + off, n) : -ENETUNREACH;
+    if (err) {
+      if (ecb)
+        ecb(Error(Error::Type::general_IO, err == -EADDRNOTAVAIL ? "No IPv6 address to send from"
+                                                                 : "Could not send (no buffer)"));
       return;
     }
     off += n;

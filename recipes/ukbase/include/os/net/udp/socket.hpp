@@ -82,6 +82,8 @@ class Socket {
  private:
   void send(addr_t dest, port_t port, const void* buffer, size_t length, size_t max,
             const sendto_handler& cb, const error_handler& ecb);
+  void send6(ip6::Addr dest, port_t port, const uint8_t* data, size_t length,
+             const sendto_handler& cb, const error_handler& ecb);
   void remember_error_handler(addr_t dest, port_t port, const error_handler& ecb);
   void unbind();
   friend class net::UDP;
@@ -89,7 +91,7 @@ class Socket {
   UDP& udp_;
   net::Socket local_;
   recvfrom_handler on_read_;
-  std::unique_ptr<Binding> binding_;        // the kernel's binding (IPv4 sockets)
+  std::unique_ptr<Binding> binding_;        // the kernel's binding
   struct Error_handler {
     error_handler handler;
     uint64_t expires_ns;
