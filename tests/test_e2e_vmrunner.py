@@ -458,3 +458,108 @@ def test_udp_and_pings_over_ipv6_link_local(tmp_path):
     assert "udp6 1448 bytes from fe80::" in result.out, result
     assert "2 packets transmitted, 2 received" in result.out, result
     assert "UDP over IPv6 echoed, pings answered" in result.out, result
+
+
+HTTP_SERVICE = r"""#include <service>
+#include <net/interfaces>
+#include <net/http/server.hpp>
+#include <net/http/basic_client.hpp>
+#include <info>
+#include <cstdio>
+#include <memory>
+
+static std::unique_ptr<http::Server> server;
+static std::unique_ptr<http::Basic_client> client;
+
+void Service::start()
+{
+  auto& inet = net::Interfaces::get(0);
+  inet.network_config({10, 0, 0, 47}, {255, 255, 255, 0}, {10, 0, 0, 1});
+  server = std::make_unique<http::Server>(inet.tcp());
+  server->on_request([](http::Request_ptr req, http::Response_writer_ptr writer) {
+    std::printf("request %s %s\n", http::method::str(req->method()).data(), req->uri().to_string().c_str());
+    if (req->uri().path() == "/echo") {
+      writer->header().set_field(http::header::Content_Type, "application/octet-stream");
+      writer->write(std::string(req->body()));
+    } else if (req->uri().path() == "/hello") {
+      writer->header().set_field(http::header::Content_Type, "text/plain");
+      writer->write("hello from the guest");
+    } else {
+      writer->write_header(http::Not_Found);
+    }
+  });
+  client = std::make_unique<http::Basic_client>(inet.tcp());
+  try {
+    client->get("https://10.0.0.1/", {}, [](http::Error, http::Response_ptr, http::Connection&) {});
+  } catch (const http::Client_error& e) {
+    std::printf("https refused: %s\n", e.what());
+  }
+  client->get("http://10.0.0.1:9011/from-guest", {},
+    [](http::Error err, http::Response_ptr res, http::Connection&) {
+      if (err || !res) {
+        std::printf("client error: %s\n", err.to_string().c_str());
+        return;
+      }
+      std::printf("client got %d: %.*s\n", res->status_code(), (int) res->body().size(),
+                  res->body().data());
+      server->listen(8080);     // the host's turn
+    });
+}
+"""
+
+HTTP_TEST = r"""import http.client, http.server, threading
+from vmrunner import vmrunner
+vm = vmrunner.vms[0]
+
+class Echo(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = ("host saw " + self.path).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+
+host = http.server.HTTPServer(("10.0.0.1", 9011), Echo)
+threading.Thread(target=host.handle_request, daemon=True).start()
+
+def check(line):
+    conn = http.client.HTTPConnection("10.0.0.47", 8080, timeout=10)
+    conn.request("GET", "/hello")
+    first = conn.getresponse()
+    hello = first.read()
+    conn.request("POST", "/echo", body=b"z" * 5000)     # the same connection
+    second = conn.getresponse()
+    echo = second.read()
+    conn.request("GET", "/nothing")
+    missing = conn.getresponse()
+    missing.read()
+    print("got", first.status, first.getheader("Content-Type"), hello, second.status, len(echo), missing.status)
+    ok = (first.status == 200 and hello == b"hello from the guest" and second.status == 200
+          and echo == b"z" * 5000 and missing.status == 404)
+    if ok:
+        vm.exit(0, "GET, POST and 404 on one kept-alive connection")
+    return ok
+
+vm.on_output("Listening on port 8080", check)
+vm.boot(40, image_name="web.elf.bin")
+"""
+
+
+def test_includeos_http_server_and_client(tmp_path):
+    """IncludeOS's http::Server answers the host's requests on one kept-alive
+    connection (GET, a POSTed body echoed, a 404), and its Basic_client
+    gets a page from the host and refuses an https URL."""
+    project = Project(tmp_path, services=())
+    includeos_folder(project, "web", "HTTP test", {
+        "service.cpp": HTTP_SERVICE, "test.py": HTTP_TEST,
+        "vm.json": '{"net": [{"device": "virtio", "mac": "c0:01:0a:00:00:2e"}]}'}, NIC)
+    assert project.ukbuild("import", "services/web").status == 0
+    result = project.doit("-v", "2", "test:web")
+    assert result.status == 0, result
+    assert "[ HTTP Server ] Listening on port 8080" in result.out, result
+    assert "request POST /echo" in result.out, result
+    assert "https refused: " in result.out, result
+    assert "client got 200: host saw /from-guest" in result.out, result
+    assert "GET, POST and 404 on one kept-alive connection" in result.out, result

@@ -135,7 +135,7 @@ ARCHIVES = {
         "kernel/net/includeos/dhcpd.cpp",
         "kernel/terminal.cpp",
         "kernel/memmap.cpp",
-    ] + sorted_glob("kernel/net/tcp/*.cpp"),
+    ] + sorted_glob("kernel/net/tcp/*.cpp") + sorted_glob("kernel/net/http/*.cpp"),
     "drivers/stdout/libdefault_stdout.a": [
         "drivers/stdout/default_stdout.cpp",
     ],
