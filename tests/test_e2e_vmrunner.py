@@ -401,6 +401,19 @@ def test_vlans_tag_their_frames_on_the_wire(tmp_path):
     assert "tagged echo replies on VLANs 2 and 42, none on VLAN 3" in result.out, result
 
 
+def imported_and_tested(tmp_path, name, title, service, test_py, mac):
+    """An IncludeOS-shaped service with one NIC on vmrunner's bridge and a
+    test.py, imported and tested with doit; the passing run."""
+    project = Project(tmp_path, services=())
+    includeos_folder(project, name, title, {
+        "service.cpp": service, "test.py": test_py,
+        "vm.json": '{"net": [{"device": "virtio", "mac": "%s"}]}' % mac}, NIC)
+    assert project.ukbuild("import", f"services/{name}").status == 0
+    result = project.doit("-v", "2", f"test:{name}")
+    assert result.status == 0, result
+    return result
+
+
 UDP6_SERVICE = r"""#include <os>
 #include <net/interfaces>
 #include <cstdio>
@@ -446,13 +459,8 @@ def test_udp_and_pings_over_ipv6_link_local(tmp_path):
     """An address added with add_addr answers neighbour discovery, ICMPv6
     echo and UDP (bind6, sendto): the host's IPv6 socket on the private
     bridge talks to it by its link-local address."""
-    project = Project(tmp_path, services=())
-    includeos_folder(project, "udp6", "UDP over IPv6", {
-        "service.cpp": UDP6_SERVICE, "test.py": UDP6_TEST,
-        "vm.json": '{"net": [{"device": "virtio", "mac": "c0:01:0a:00:00:38"}]}'}, NIC)
-    assert project.ukbuild("import", "services/udp6").status == 0
-    result = project.doit("-v", "2", "test:udp6")
-    assert result.status == 0, result
+    result = imported_and_tested(tmp_path, "udp6", "UDP over IPv6", UDP6_SERVICE, UDP6_TEST,
+                                 "c0:01:0a:00:00:38")
     assert "UDP6 echo ready on fe80:0:0:0:0:0:0:4242" in result.out or \
         "UDP6 echo ready on fe80::4242" in result.out, result
     assert "udp6 1448 bytes from fe80::" in result.out, result
@@ -551,13 +559,8 @@ def test_includeos_http_server_and_client(tmp_path):
     """IncludeOS's http::Server answers the host's requests on one kept-alive
     connection (GET, a POSTed body echoed, a 404), and its Basic_client
     gets a page from the host and refuses an https URL."""
-    project = Project(tmp_path, services=())
-    includeos_folder(project, "web", "HTTP test", {
-        "service.cpp": HTTP_SERVICE, "test.py": HTTP_TEST,
-        "vm.json": '{"net": [{"device": "virtio", "mac": "c0:01:0a:00:00:2e"}]}'}, NIC)
-    assert project.ukbuild("import", "services/web").status == 0
-    result = project.doit("-v", "2", "test:web")
-    assert result.status == 0, result
+    result = imported_and_tested(tmp_path, "web", "HTTP test", HTTP_SERVICE, HTTP_TEST,
+                                 "c0:01:0a:00:00:2e")
     assert "[ HTTP Server ] Listening on port 8080" in result.out, result
     assert "request POST /echo" in result.out, result
     assert "https refused: " in result.out, result

@@ -4,6 +4,8 @@
 
 #include <cctype>
 
+#include "kernel/hex.hpp"
+
 namespace uri {
 
 namespace {
@@ -23,16 +25,7 @@ bool all_digits(std::string_view s)
   return true;
 }
 
-int hex_value(char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
+using ukbase::hex_value;
 
 // %XX back to bytes; in query keys and values '+' is a space too.
 std::string percent_decode(std::string_view s, bool plus_is_space)

@@ -6,6 +6,8 @@
 #include <net/ip4/addr.hpp>
 #include <net/ip6/addr.hpp>
 
+#include "kernel/hex.hpp"
+
 namespace net::ip4 {
 
 // Digits and dots, at most four numbers of 0-255; missing trailing parts
@@ -49,16 +51,7 @@ namespace net::ip6 {
 
 namespace {
 
-int hex_value(char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
+using ukbase::hex_value;
 
 }  // namespace
 
