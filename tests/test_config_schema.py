@@ -27,6 +27,9 @@ def check(tmp_path, config):
               "gateway": "10.0.0.1", "timeout": 2.5}]},
     {"net": [{"iface": 0, "config": ["dhcp", "static"], "address": "10.0.0.2",
               "netmask": "255.255.255.0", "dns": ["10.0.0.1", "fe80::1"]}]},
+    {"net": [{"iface": 0, "config": "static", "address": "10.0.0.50", "netmask": "255.255.255.0",
+              "vlan": [{"id": 2, "address": "10.50.0.10", "netmask": "255.255.255.0",
+                        "gateway": "10.50.0.1"}]}]},
     {"greeting": "the service's own keys are its business", "net": []},
     {},
 ])
@@ -42,6 +45,9 @@ def test_includeos_configs_pass(tmp_path, config):
     ({"net": [{"config": "dhcp"}]}, "net[0].iface: missing"),
     ({"net": [{"iface": 0, "timeout": 0}]}, "net[0].timeout: expected a value more than 0"),
     ({"net": {"iface": 0}}, "net: expected an array"),
+    ({"net": [{"iface": 0, "vlan": [{"id": 4095, "address": "10.1.0.1", "netmask": "255.0.0.0"}]}]},
+     "net[0].vlan[0].id: expected a value at most 4094"),
+    ({"net": [{"iface": 0, "vlan": [{"id": 2, "address": "10.1.0.1"}]}]}, "net[0].vlan[0].netmask: missing"),
 ])
 def test_a_bad_config_is_one_line_naming_the_key(tmp_path, config, message):
     with pytest.raises(DescriptorError) as err:
