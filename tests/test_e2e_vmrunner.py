@@ -566,3 +566,114 @@ def test_includeos_http_server_and_client(tmp_path):
     assert "https refused: " in result.out, result
     assert "client got 200: host saw /from-guest" in result.out, result
     assert "GET, POST and 404 on one kept-alive connection" in result.out, result
+
+
+WS_SERVICE = r"""#include <service>
+#include <net/interfaces>
+#include <net/ws/connector.hpp>
+#include <http>
+#include <cstdio>
+#include <deque>
+
+static http::Server* server;
+static net::WS_server_connector* connector;
+static std::deque<net::WebSocket_ptr> sockets;
+
+void Service::start()
+{
+  auto& inet = net::Interfaces::get(0);
+  inet.network_config({10, 0, 0, 48}, {255, 255, 255, 0}, {10, 0, 0, 1});
+  server = new http::Server(inet.tcp());
+  connector = new net::WS_server_connector(
+    [](net::WebSocket_ptr ws) {
+      if (!ws) return;
+      auto* raw = ws.get();
+      ws->on_read = [raw](auto message) {
+        std::printf("message of %zu bytes\n", message->size());
+        raw->write(message->data(), message->size(), message->opcode());
+      };
+      ws->on_close = [](uint16_t code) { std::printf("closed %u\n", code); };
+      sockets.push_back(std::move(ws));
+    },
+    [](net::Socket remote, std::string origin) {
+      std::printf("origin '%s' from %s\n", origin.c_str(), remote.address().to_string().c_str());
+      return origin != "http://refused.example";
+    });
+  server->on_request(*connector);
+  server->listen(8000);
+}
+"""
+
+WS_TEST = r"""import base64, hashlib, os, socket, struct
+from vmrunner import vmrunner
+vm = vmrunner.vms[0]
+GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+def handshake(origin):
+    sock = socket.create_connection(("10.0.0.48", 8000), timeout=10)
+    key = base64.b64encode(os.urandom(16))
+    sock.sendall(b"GET / HTTP/1.1\r\nHost: 10.0.0.48\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 b"Sec-WebSocket-Key: " + key + b"\r\nSec-WebSocket-Version: 13\r\nOrigin: "
+                 + origin + b"\r\n\r\n")
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += sock.recv(1)
+    accept = base64.b64encode(hashlib.sha1(key + GUID).digest())
+    return sock, head, accept
+
+def frame(opcode, payload):
+    mask = os.urandom(4)
+    size = struct.pack("!BB", 0x80 | opcode, 0x80 | 126) + struct.pack("!H", len(payload)) \
+        if len(payload) > 125 else struct.pack("!BB", 0x80 | opcode, 0x80 | len(payload))
+    return size + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+def read_frame(sock):
+    first, second = sock.recv(1)[0], sock.recv(1)[0]
+    size = second & 0x7F
+    if size == 126:
+        size = struct.unpack("!H", sock.recv(2))[0]
+    data = b""
+    while len(data) < size:
+        data += sock.recv(size - len(data))
+    return first & 0x0F, data
+
+def talk(line):
+    refused, head, _ = handshake(b"http://refused.example")
+    print("refused:", head.split(b"\r\n")[0])
+    if b" 101 " in head.split(b"\r\n")[0]:
+        return False
+    sock, head, accept = handshake(b"http://10.0.0.1")
+    if b" 101 " not in head.split(b"\r\n")[0] or b"Sec-WebSocket-Accept: " + accept not in head:
+        print("handshake:", head)
+        return False
+    for opcode, payload in ((1, "hej på dig".encode()), (2, os.urandom(3000))):
+        sock.sendall(frame(opcode, payload))
+        if read_frame(sock) != (opcode, payload):
+            return False
+    sock.sendall(frame(9, b"are you there"))
+    if read_frame(sock) != (10, b"are you there"):
+        return False
+    sock.sendall(frame(8, struct.pack("!H", 1000) + b"bye"))
+    code = read_frame(sock)
+    print("close answered:", code)
+    return code[0] == 8 and code[1][:2] == struct.pack("!H", 1000)
+
+def closed(line):
+    vm.exit(0, "echoed, pinged and closed with 1000")
+
+vm.on_output("Listening on port 8000", talk)
+vm.on_output("closed 1000", closed)
+vm.boot(40, image_name="ws.elf.bin")
+"""
+
+
+def test_includeos_websocket_server(tmp_path):
+    """IncludeOS's WS_server_connector on an http::Server: the handshake's
+    accept key, a refused origin, text and binary echo, ping and pong,
+    and the close handshake reaching on_close(1000), against a client of
+    the host written from RFC 6455."""
+    result = imported_and_tested(tmp_path, "ws", "WebSocket test", WS_SERVICE, WS_TEST,
+                                 "c0:01:0a:00:00:30")
+    assert "origin 'http://refused.example' from 10.0.0.1" in result.out, result
+    assert "message of 3000 bytes" in result.out, result
+    assert "echoed, pinged and closed with 1000" in result.out, result

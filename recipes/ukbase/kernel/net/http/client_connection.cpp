@@ -135,6 +135,11 @@ void Client_connection::read_response()
   }
   switch (framing_) {
   case Framing::none:
+    // After a 101 the bytes that follow are the upgraded protocol's.
+    if (res_->status_code() == Switching_Protocols) {
+      unread_ = std::move(inbuf_);
+      inbuf_.clear();
+    }
     end_response();
     return;
   case Framing::by_length:

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include <delegate>
 #include <net/http/common.hpp>
@@ -30,6 +31,8 @@ class Client_connection : public Connection {
   /// Free for another request (kept alive, nothing outstanding).
   bool available() const noexcept { return on_response_ == nullptr && keep_alive_ && !closed_; }
   bool occupied() const noexcept { return !available(); }
+  /// What came after a 101 Switching Protocols response.
+  std::string take_unread() override { return std::exchange(unread_, std::string{}); }
 
   /// Send `req` (once connected); `on_res` gets the response. `redirects`:
   /// how many 3xx Locations to follow; `timeout` 0: wait for ever.
@@ -66,6 +69,7 @@ class Client_connection : public Connection {
   size_t body_length_ = 0;
   size_t chunk_pos_ = 0;
   std::string body_;
+  std::string unread_;           // what followed a 101 response
   bool received_ = false;        // any byte of this response came
   bool closed_ = false;          // the server closed, or the connection failed
   bool removed_ = false;

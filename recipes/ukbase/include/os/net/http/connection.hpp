@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include <net/http/request.hpp>
 #include <net/http/response.hpp>
@@ -57,6 +58,9 @@ class Connection {
   /// is of no further use (a protocol upgrade takes it over).
   TCP_conn release();
   bool released() const noexcept { return tcpconn_ == nullptr; }
+  /// Bytes received after the last message and not read as HTTP, handed
+  /// out once: after a protocol upgrade, the new protocol's first data.
+  virtual std::string take_unread() { return {}; }
 
   /// The connection given to a Response_handler when there is none
   /// (the host did not resolve).

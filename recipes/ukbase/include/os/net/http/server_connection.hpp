@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include <net/http/connection.hpp>
 #include <net/http/status_codes.hpp>
@@ -34,6 +35,8 @@ class Server_connection : public Connection {
   int64_t idle_since() const noexcept;
   /// A request was handed out and its response has not ended.
   bool busy() const noexcept { return busy_; }
+  /// What came after the current request (an upgrade's first data).
+  std::string take_unread() override { return std::exchange(inbuf_, std::string{}); }
 
  private:
   friend class Server;
