@@ -1,7 +1,8 @@
 /*
- * Process and thread system calls for the one process with one thread:
- * exit, the thread pointer, ids, signals (SIGABRT is a panic), identity,
- * limits, randomness and futexes.
+ * Process and thread system calls for the one process: exit, the thread
+ * pointer, ids, signals (SIGABRT is a panic, or the end of a thread other
+ * than the main one), identity, limits, randomness and futexes. Threads
+ * themselves are kernel/thread.c's.
  */
 #include <asm/prctl.h>
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
+#include <time.h>
 
 #include "kernel/arch.h"
 #include "kernel/clock.h"
@@ -18,6 +20,7 @@
 #include "kernel/panic.h"
 #include "kernel/service.h"
 #include "kernel/syscall.h"
+#include "kernel/thread.h"
 #include "kernel/version.h"
 
 extern char boot_stack_bottom[], boot_stack_top[];
@@ -32,6 +35,7 @@ long sys_arch_prctl(int code, uint64_t addr)
   switch (code) {
   case ARCH_SET_FS:
     arch_set_tls_base(addr);
+    thread_set_tls(addr);
     return 0;
   case ARCH_GET_FS:
     *(uint64_t*)addr = arch_get_tls_base();
@@ -43,7 +47,8 @@ long sys_arch_prctl(int code, uint64_t addr)
 
 long sys_set_tid_address(void* tidptr)
 {
-  return 1;                          /* the thread id */
+  thread_set_clear_tid(tidptr);
+  return sys_gettid();
 }
 
 long sys_sched_getaffinity(int pid, uint64_t size, void* mask)
@@ -76,7 +81,9 @@ static int ignored_by_default(int sig)
          || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
-long sys_kill_thread(int tid, int sig)
+/* A signal to the process (to_thread 0) or to the calling thread. (Its
+ * name is what a panic's backtrace shows for abort().) */
+static long sys_kill_thread(int sig, int to_thread)
 {
   if (sig < 0 || sig > NSIG_)
     return -EINVAL;
@@ -100,9 +107,26 @@ long sys_kill_thread(int tid, int sig)
     }
     return 0;
   }
+  if (sig == SIGABRT && to_thread && !thread_is_main())
+    thread_abort();                  /* ends only that thread */
   if (sig == SIGABRT)
     kernel_panic("abort()");
   kernel_panicf("killed by signal %d", sig);
+}
+
+long sys_kill(int pid, int sig)
+{
+  return sys_kill_thread(sig, 0);
+}
+
+/* Handlers run on the caller's stack whichever thread is named. */
+long sys_tkill(int tid, int sig)
+{
+  if (tid <= 0)
+    return -EINVAL;
+  if (!thread_find(tid))
+    return -ESRCH;
+  return sys_kill_thread(sig, tid == sys_gettid());
 }
 
 long sys_rt_sigaction(int sig, const void* act, void* old, uint64_t size)
@@ -168,17 +192,61 @@ long sys_getrandom(void* buf, uint64_t len, unsigned flags)
   return (long)len;
 }
 
-long sys_futex(int* uaddr, int op, int val, const void* timeout)
+/* A futex timeout as a monotonic deadline (1: already passed). FUTEX_WAIT
+ * takes a relative time, FUTEX_WAIT_BITSET an absolute one on the
+ * monotonic clock, or the real-time one with FUTEX_CLOCK_REALTIME. */
+static long futex_deadline(const struct timespec* ts, int cmd, int op, uint64_t* deadline)
 {
-  switch (op & FUTEX_CMD_MASK) {
+  *deadline = 0;
+  if (!ts)
+    return 0;
+  if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000l)
+    return -EINVAL;
+  uint64_t ns = (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec;
+  uint64_t mono = clock_monotonic_ns();
+  if (cmd == FUTEX_WAIT) {
+    *deadline = mono + ns;
+  } else {
+    uint64_t now = (op & FUTEX_CLOCK_REALTIME) ? clock_realtime_ns() : mono;
+    *deadline = ns > now ? mono + (ns - now) : mono;
+  }
+  if (!*deadline)
+    *deadline = 1;
+  return 0;
+}
+
+long sys_futex(int* uaddr, int op, int val, uint64_t timeout, int* uaddr2, int val3)
+{
+  int cmd = op & FUTEX_CMD_MASK;
+  switch (cmd) {
   case FUTEX_WAIT:
-  case FUTEX_WAIT_BITSET:
+  case FUTEX_WAIT_BITSET: {
+    uint32_t bitset = cmd == FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : (uint32_t)val3;
+    uint64_t deadline;
+    if (!bitset)
+      return -EINVAL;
+    long err = futex_deadline((const struct timespec*)timeout, cmd, op, &deadline);
+    if (err)
+      return err;
     /* One thread: nobody could wake us. Report a changed value if it
      * changed, else a timeout, rather than hanging. */
-    return *uaddr != val ? -EAGAIN : -ETIMEDOUT;
+    if (thread_count() == 1)
+      return *uaddr != val ? -EAGAIN : -ETIMEDOUT;
+    return thread_futex_wait(uaddr, val, bitset, deadline);
+  }
   case FUTEX_WAKE:
-  case FUTEX_WAKE_BITSET:
-    return 0;
+  case FUTEX_WAKE_BITSET: {
+    uint32_t bitset = cmd == FUTEX_WAKE ? FUTEX_BITSET_MATCH_ANY : (uint32_t)val3;
+    if (!bitset)
+      return -EINVAL;
+    return thread_futex_wake(uaddr, val, bitset);
+  }
+  case FUTEX_CMP_REQUEUE:
+    if (*uaddr != val3)
+      return -EAGAIN;
+    /* fall through */
+  case FUTEX_REQUEUE:
+    return thread_futex_requeue(uaddr, val, (int)timeout, uaddr2);
   default:
     return -ENOSYS;
   }

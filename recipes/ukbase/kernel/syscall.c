@@ -14,6 +14,7 @@
 #include "kernel/files.h"
 #include "kernel/kprint.h"
 #include "kernel/syscall.h"
+#include "kernel/thread.h"
 #include "syscall_names.h"
 
 #define NAMED_CALLS (sizeof syscall_names / sizeof syscall_names[0])
@@ -37,6 +38,11 @@ static long unimplemented(uint64_t nr)
 
 long syscall_dispatch(struct syscall_frame* f)
 {
+  /* A new thread runs before its creator goes on. (Not from SYS_exit,
+   * which may come on a stack already unmapped; the ending thread's
+   * successor is the new one anyway.) */
+  if (thread_start_pending && f->nr != SYS_exit)
+    thread_start();
   uint64_t a0 = f->a0, a1 = f->a1, a2 = f->a2, a3 = f->a3, a4 = f->a4, a5 = f->a5;
   switch (f->nr) {
   /* memory */
@@ -140,12 +146,13 @@ long syscall_dispatch(struct syscall_frame* f)
   case SYS_nanosleep:       return sys_nanosleep((const void*)a0, (void*)a1);
   case SYS_clock_nanosleep: return sys_clock_nanosleep((int)a0, (int)a1, (const void*)a2, (void*)a3);
 
-  /* the one process and its one thread */
-  case SYS_exit:
+  /* the one process and its threads (thread.c) */
+  case SYS_clone:           return sys_clone(f);
+  case SYS_exit:            return sys_exit((int)a0);
   case SYS_exit_group:      return sys_exit_group((int)a0);
   case SYS_arch_prctl:      return sys_arch_prctl((int)a0, a1);
   case SYS_set_tid_address: return sys_set_tid_address((void*)a0);
-  case SYS_gettid:          return 1;
+  case SYS_gettid:          return sys_gettid();
   case SYS_getpid:          return 1;
   case SYS_getppid:         return 0;
   case SYS_getuid:
@@ -153,17 +160,17 @@ long syscall_dispatch(struct syscall_frame* f)
   case SYS_getgid:
   case SYS_getegid:         return 0;
   case SYS_sched_getaffinity: return sys_sched_getaffinity((int)a0, a1, (void*)a2);
-  case SYS_sched_yield:     return 0;
-  case SYS_tkill:           return sys_kill_thread((int)a0, (int)a1);
-  case SYS_tgkill:          return sys_kill_thread((int)a1, (int)a2);
-  case SYS_kill:            return sys_kill_thread((int)a0, (int)a1);
+  case SYS_sched_yield:     return sys_sched_yield();
+  case SYS_tkill:           return sys_tkill((int)a0, (int)a1);
+  case SYS_tgkill:          return sys_tkill((int)a1, (int)a2);
+  case SYS_kill:            return sys_kill((int)a0, (int)a1);
   case SYS_rt_sigaction:    return sys_rt_sigaction((int)a0, (const void*)a1, (void*)a2, a3);
   case SYS_rt_sigprocmask:  return sys_rt_sigprocmask((int)a0, (const void*)a1, (void*)a2, a3);
   case SYS_sigaltstack:     return 0;
   case SYS_uname:           return sys_uname((void*)a0);
   case SYS_prlimit64:       return sys_prlimit64((int)a0, (int)a1, (const void*)a2, (void*)a3);
   case SYS_getrandom:       return sys_getrandom((void*)a0, a1, (unsigned)a2);
-  case SYS_futex:           return sys_futex((int*)a0, (int)a1, (int)a2, (const void*)a3);
+  case SYS_futex:           return sys_futex((int*)a0, (int)a1, (int)a2, a3, (int*)a4, (int)a5);
   case SYS_sysinfo:         return sys_sysinfo((void*)a0);
   case SYS_membarrier:      return 0;
   default:

@@ -44,6 +44,18 @@ void arch_wait_until(uint64_t deadline_ns);
 uint64_t arch_take_pending_irqs(void);
 #define ARCH_TIMER_IRQ 32
 
+/* Threads (thread.c, thread_switch.S). A new thread's first context on
+ * `stack_top`, made from its creator's clone() call: once switched to,
+ * it calls thread_entered(), then returns from the call with rax = 0,
+ * rsp = stack_top and every other register (SSE/x87 state included) as
+ * the creator had them. Returns the stack pointer to switch to. */
+struct syscall_frame;
+uint64_t arch_thread_context(uint64_t stack_top, const struct syscall_frame* f);
+/* Save this thread's context on its stack, store the stack pointer at
+ * *save_sp and continue the thread whose saved stack pointer is next_sp;
+ * returns when some thread switches back. */
+void arch_thread_switch(uint64_t* save_sp, uint64_t next_sp);
+
 /* Highest physical address + 1 the page tables identity-map. */
 uint64_t arch_mapped_limit(void);
 

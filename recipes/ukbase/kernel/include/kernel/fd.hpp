@@ -15,6 +15,8 @@
 #include <sys/uio.h>
 #include <vector>
 
+#include "kernel/thread.h"
+
 struct stat;
 
 namespace ukbase::fd {
@@ -131,9 +133,10 @@ long guarded(F f)
 /// Run the event loop (device events, timers) until done() is true or
 /// the monotonic clock reaches deadline_ns (0: no deadline); true if
 /// done. What blocking system calls do (accept, recv, poll, nanosleep,
-/// ...): a blocked call lets the rest of the service run. When the
-/// service is asked to shut down meanwhile (os::shutdown() from a
-/// timer), the service stops from here, as it would from the event loop.
+/// ...): a blocked call lets the rest of the service run, its other
+/// threads included (kernel/thread.h). When the service is asked to shut
+/// down meanwhile (os::shutdown() from a timer), the service stops from
+/// here, as it would from the event loop.
 template <class Done>
 bool block_until(Done done, uint64_t deadline_ns);
 
@@ -142,13 +145,25 @@ bool block_until(Done done, uint64_t deadline_ns);
 void block_once(uint64_t deadline_ns);
 uint64_t monotonic_now();
 
+/// The calling thread waits in the kernel while it lives.
+struct Thread_wait {
+  Thread_wait() { thread_wait_begin(); }
+  ~Thread_wait() { thread_wait_end(); }
+  Thread_wait(const Thread_wait&) = delete;
+  Thread_wait& operator=(const Thread_wait&) = delete;
+};
+
 template <class Done>
 bool block_until(Done done, uint64_t deadline_ns)
 {
+  Thread_wait wait;
   while (!done()) {
     if (deadline_ns && monotonic_now() >= deadline_ns)
       return false;
+    if (thread_wait_turn(1, deadline_ns))
+      continue;                 // another thread ran, or the event loop turned
     block_once(deadline_ns);
+    thread_waited();
   }
   return true;
 }

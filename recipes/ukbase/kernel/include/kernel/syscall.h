@@ -11,6 +11,13 @@ struct syscall_frame {
   uint64_t a0, a1, a2, a3, a4, a5;        /* rdi rsi rdx r10 r8 r9 */
 };
 
+/* The caller's registers syscall_entry.S saved, right above the frame
+ * (lowest address first): what its return path pops. They end 128 bytes
+ * (the caller's red zone) below the caller's stack pointer. */
+struct syscall_saved {
+  uint64_t r15, r14, r13, r12, r10, r9, r8, rdx, rsi, rdi, rbx, r11, rbp, rcx;
+};
+
 long syscall_dispatch(struct syscall_frame* f);
 
 /* Groups, one file each. */
@@ -83,13 +90,14 @@ long sys_exit_group(int status);
 long sys_arch_prctl(int code, uint64_t addr);
 long sys_set_tid_address(void* tidptr);
 long sys_sched_getaffinity(int pid, uint64_t size, void* mask);
-long sys_kill_thread(int tid, int sig);
+long sys_kill(int pid, int sig);
+long sys_tkill(int tid, int sig);
 long sys_rt_sigaction(int sig, const void* act, void* old, uint64_t size);
 long sys_rt_sigprocmask(int how, const void* set, void* old, uint64_t size);
 long sys_uname(void* buf);
 long sys_prlimit64(int pid, int res, const void* lim, void* old);
 long sys_getrandom(void* buf, uint64_t len, unsigned flags);
-long sys_futex(int* uaddr, int op, int val, const void* timeout);
+long sys_futex(int* uaddr, int op, int val, uint64_t timeout, int* uaddr2, int val3);
 long sys_sysinfo(void* info);
 
 KERNEL_END_DECLS
