@@ -17,7 +17,9 @@
    ARP, ICMP echo and next-hop resolution with raw Ethernet frames through
    `-netdev socket`); bootable disk images through boot/mbr.bin (ukboot-1)
    from virtio-blk and IDE under SeaBIOS, and the loader's errors;
-   IncludeOS's file system and device API (test/includeos_fs.py).
+   IncludeOS's file system and device API (test/includeos_fs.py);
+   IncludeOS's HTTP and WebSocket APIs (test/http_api.py,
+   test/websocket_api.py).
 5. Optionally (--timings) the median boot-to-exit time per machine and
    of disk boots, and (--repro) that two builds in different folders are
    byte-identical.
@@ -418,6 +420,10 @@ def main():
             sockets.run(r, sockets.build(plat, work, objcopy, a.verbose), check_run)
             import includeos_fs
             includeos_fs.run(r, plat, work, boot, devices.embed, objcopy, a.verbose)
+            import http_api
+            http_api.run(r, plat, http_api.build(plat, work, a.verbose), work)
+            import websocket_api
+            websocket_api.run(r, plat, websocket_api.build(plat, work, a.verbose))
             boot_times = devices.run_disk_boot_tests(r, plat, work, features, check_run, boot,
                                                      a.timings, built["files"], built["fat16"])
 
