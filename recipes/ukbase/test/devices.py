@@ -124,12 +124,14 @@ def qcow2(raw, out):
 # ---------------------------------------------------------------------------
 
 class Guest:
-    """QEMU running in the background, its serial lines collected."""
+    """QEMU running in the background, its serial lines collected; stdin
+    is not QEMU's (a terminal is never left in raw mode when QEMU is killed)."""
 
     def __init__(self, args):
         self.proc = subprocess.Popen(["qemu-system-x86_64", "-accel", "tcg", *args, "-nographic",
                                       "-no-reboot", "-nodefaults", "-serial", "stdio"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
         self.lines = []
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()

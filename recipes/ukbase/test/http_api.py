@@ -20,6 +20,7 @@ import time
 import urllib.error
 import urllib.request
 
+import devices
 from devices import QBOOT
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -31,22 +32,9 @@ MALFORMED = [("garbage", b"BLAH\r\n\r\n"),
               b"POST /echo HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n")]
 
 
-class Guest:
-    """QEMU in the background, its serial lines collected; stdin is not
-    QEMU's (a terminal is never left in raw mode when QEMU is killed)."""
-
-    def __init__(self, args):
-        self.proc = subprocess.Popen(["qemu-system-x86_64", "-accel", "tcg", *args, "-nographic",
-                                      "-no-reboot", "-nodefaults", "-serial", "stdio"],
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT)
-        self.lines = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self):
-        for line in self.proc.stdout:
-            self.lines.append(line.decode(errors="replace").rstrip("\r\n"))
+class Guest(devices.Guest):
+    """devices.Guest with waits from a given line on, and a stop that
+    never leaves QEMU running."""
 
     def mark(self):
         return len(self.lines)
@@ -82,9 +70,6 @@ class Guest:
         self.proc.wait()
         self.reader.join(2)
         self.proc.stdout.close()
-
-    def output(self):
-        return "\n".join(self.lines)
 
 
 def free_tcp_port():

@@ -19,6 +19,7 @@ import threading
 import time
 
 from devices import QBOOT
+import http_api
 from http_api import Guest, free_tcp_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -107,13 +108,7 @@ class WS:
 
 def read_head(s):
     """(the head up to the empty line, decoded; the bytes after it)"""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        d = s.recv(4096)
-        if not d:
-            break
-        data += d
-    head, _, rest = data.partition(b"\r\n\r\n")
+    head, _, rest = http_api.read_head(s).partition(b"\r\n\r\n")
     return head.decode(errors="replace"), rest
 
 
