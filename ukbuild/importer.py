@@ -25,6 +25,7 @@ from .descriptor import DESCRIPTOR, IMAGE_SUFFIXES, MAC_RE, _first_error, _schem
     resolve_service
 from .errors import DescriptorError, UkbuildError, display_path
 from .model import SOURCE_SUFFIXES
+from .stages.image import parent_folders
 
 HEADER_SUFFIXES = (".h", ".hpp", ".hh", ".hxx", ".inl", ".ipp")
 STDS = ("c++17", "c++20", "c++23")
@@ -368,7 +369,7 @@ def _fat_from_script(disk: dict, fat: diskscript.FatDisk) -> None:
     if fat.fat:
         disk["fat"] = fat.fat
     disk["files"] = dict(sorted(fat.files.items()))
-    implied = {f.rsplit("/", n)[0] for f in fat.files for n in range(1, f.count("/") + 1)}
+    implied = parent_folders(fat.files)
     empty = [f for f in fat.folders if f not in implied]
     if empty:
         disk["folders"] = empty

@@ -109,6 +109,11 @@ def tree_size(files: list[tuple[str, int]], folders: list[str], cluster: int = 4
     return data + data // 8 + 128 * 1024
 
 
+def parent_folders(paths) -> set[str]:
+    """Every folder above each of these paths on a disk ("a/b/c" -> a, a/b)."""
+    return {p.rsplit("/", n)[0] for p in paths for n in range(1, p.count("/") + 1)}
+
+
 def fat_commands(image: Path, size_bytes: int, label: str, vol_id: str,
                  files: list[tuple[str, Path]], folders: list[str],
                  fat: int | None = None) -> list[list[str]]:
@@ -120,9 +125,8 @@ def fat_commands(image: Path, size_bytes: int, label: str, vol_id: str,
     kib = size_bytes // 1024
     bits = ["-F", str(fat)] if fat else []
     commands = [["mkfs.fat", "-C", "--invariant", *bits, "-i", vol_id, "-n", label, str(image), str(kib)]]
-    implied = {f.rsplit("/", i)[0] for f, _ in files for i in range(1, f.count("/") + 1)}
-    every = set(folders) | implied
-    every |= {f.rsplit("/", i)[0] for f in every for i in range(1, f.count("/") + 1)}
+    every = set(folders) | parent_folders(rel for rel, _ in files)
+    every |= parent_folders(every)
     files_in: dict[str, list[tuple[str, Path]]] = {}
     for rel, host in sorted(files):
         files_in.setdefault(rel.rpartition("/")[0], []).append((rel, host))
