@@ -191,14 +191,16 @@ read_dap:
         jc      fail
         ret
 
-/* Print "ukboot: " and the message at si on COM1, then stop. */
-fail:   pushw   %si
+/* Print "ukboot: " and the message at si on COM1, then stop. Interrupts
+ * stay off: SeaBIOS's serial console writes COM1 from its timer interrupt
+ * and would split the line. */
+fail:   cli
+        pushw   %si
         movw    $msg_prefix, %si
         call    print
         popw    %si
         call    print
-halt:   cli
-        hlt
+halt:   hlt
         jmp     halt
 
 print:  movw    $COM1_LSR, %dx
