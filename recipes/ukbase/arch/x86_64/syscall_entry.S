@@ -8,9 +8,10 @@
  * and r11 is preserved, SSE/x87 state included: the stdout handlers a
  * write() reaches are ordinary C++.
  *
- * Return without SYSRET: restore RFLAGS with popfq, undo the red-zone
- * step and jump to rcx.
+ * Return without SYSRET: SYSCALL_RETURN (<x86/syscall_return.h>).
  */
+#include <x86/syscall_return.h>
+
         .section .text.syscall, "ax"
         .code64
         .globl syscall_entry
@@ -48,24 +49,5 @@ syscall_entry:
         call    syscall_dispatch
         fxrstor (%rsp)
         leaq    56(%rbx), %rsp          /* drop the syscall_frame */
-        popq    %r15
-        popq    %r14
-        popq    %r13
-        popq    %r12
-        popq    %r10
-        popq    %r9
-        popq    %r8
-        popq    %rdx
-        popq    %rsi
-        popq    %rdi
-        popq    %rbx
-        popq    %r11
-        popq    %rbp
-        popq    %rcx
-        /* popfq may turn interrupts back on: from here on nothing below
-         * rsp may be relied upon, which is fine for the last two steps. */
-        pushq   %r11
-        popfq
-        leaq    128(%rsp), %rsp
-        jmpq    *%rcx
+        SYSCALL_RETURN
         .size syscall_entry, . - syscall_entry

@@ -14,6 +14,8 @@
  *   MXCSR (4 bytes) and x87 control word (2), padded to 8; RFLAGS;
  *   r15 r14 r13 r12 rbx rbp; return address.
  */
+#include <x86/syscall_return.h>
+
         .section .text.threads, "ax"
         .code64
 
@@ -59,23 +61,6 @@ arch_thread_entry:
         call    thread_entered
         fxrstor (%r12)
         movq    %rbx, %rsp
-        popq    %r15
-        popq    %r14
-        popq    %r13
-        popq    %r12
-        popq    %r10
-        popq    %r9
-        popq    %r8
-        popq    %rdx
-        popq    %rsi
-        popq    %rdi
-        popq    %rbx
-        popq    %r11
-        popq    %rbp
-        popq    %rcx
         xorl    %eax, %eax
-        pushq   %r11
-        popfq
-        leaq    128(%rsp), %rsp
-        jmpq    *%rcx
+        SYSCALL_RETURN
         .size arch_thread_entry, . - arch_thread_entry
