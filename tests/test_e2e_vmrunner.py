@@ -468,6 +468,107 @@ def test_udp_and_pings_over_ipv6_link_local(tmp_path):
     assert "UDP over IPv6 echoed, pings answered" in result.out, result
 
 
+TCP6_SERVICE = r"""#include <os>
+#include <net/interfaces>
+#include <cstdio>
+#include <string>
+
+void Service::start()
+{
+  auto& inet = net::Interfaces::get(0);
+  inet.network_config({10, 0, 0, 57}, {255, 255, 255, 0}, {10, 0, 0, 1});
+  inet.add_addr(net::ip6::Addr{"fe80::4343"});
+  inet.tcp().listen(4343, [&inet](net::tcp::Connection_ptr conn) {
+    std::printf("tcp6 from %s\n", conn->remote().to_string().c_str());
+    auto peer = conn->remote().address();
+    conn->on_read(16384, [conn, peer, &inet](net::tcp::buffer_t buf) {
+      std::string text(buf->begin(), buf->end());
+      if (text.rfind("port ", 0) != 0) {
+        conn->write(buf);
+        return;
+      }
+      net::Socket back{peer, static_cast<uint16_t>(std::stoi(text.substr(5)))};
+      inet.tcp().connect(back, [](net::tcp::Connection_ptr out) {
+        if (!out) {
+          std::printf("tcp6 connect failed\n");
+          return;
+        }
+        std::printf("tcp6 connected to %s from %s\n", out->remote().to_string().c_str(),
+                    out->local().to_string().c_str());
+        out->write("hello over IPv6\n");
+        out->close();
+      });
+    });
+  });
+  std::printf("TCP6 echo ready\n");
+}
+"""
+
+TCP6_TEST = r"""import os, socket
+from vmrunner import vmrunner
+vm = vmrunner.vms[0]
+
+def connect(guest):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(guest)
+    return s
+
+def talk(line):
+    guest = socket.getaddrinfo("fe80::4343%bridge43", 4343, socket.AF_INET6, socket.SOCK_STREAM)[0][4]
+    data = os.urandom(200000)
+    with connect(guest) as s:
+        for at in range(0, len(data), 10000):
+            s.sendall(data[at:at + 10000])
+            back = b""
+            while len(back) < 10000:
+                got = s.recv(10000 - len(back))
+                if not got:
+                    print("the echo stopped at", at + len(back))
+                    return False
+                back += got
+            if back != data[at:at + 10000]:
+                print("wrong bytes at", at)
+                return False
+    print("200000 bytes echoed over IPv6")
+    server = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("::", 4344, 0, guest[3]))
+    server.listen(1)
+    server.settimeout(10)
+    with connect(guest) as s:
+        s.sendall(b"port 4344")
+        peer, addr = server.accept()
+        with peer:
+            peer.settimeout(10)
+            text = b""
+            while True:
+                got = peer.recv(100)
+                if not got:
+                    break
+                text += got
+    print("from", addr[0], repr(text))
+    if addr[0] == "fe80::4343" and text == b"hello over IPv6\n":
+        vm.exit(0, "TCP over IPv6 both ways")
+    return False
+
+vm.on_output("TCP6 echo ready", talk)
+vm.boot(40, image_name="tcp6.elf.bin")
+"""
+
+
+def test_tcp_over_ipv6_link_local(tmp_path):
+    """listen(port) also listens on the stack's IPv6 addresses, and
+    connect() reaches an IPv6 peer: the host's IPv6 sockets on the private
+    bridge echo 200 kB through the guest and take its connection back."""
+    result = imported_and_tested(tmp_path, "tcp6", "TCP over IPv6", TCP6_SERVICE, TCP6_TEST,
+                                 "c0:01:0a:00:00:39")
+    assert "200000 bytes echoed over IPv6" in result.out, result
+    assert "tcp6 from [fe80:" in result.out or "tcp6 from fe80:" in result.out, result
+    assert "tcp6 connected to " in result.out, result
+    assert "TCP over IPv6 both ways" in result.out, result
+
+
 HTTP_SERVICE = r"""#include <service>
 #include <net/interfaces>
 #include <net/http/server.hpp>

@@ -1,6 +1,6 @@
 // IPv6 on an interface: the addresses its stack was given, neighbour
 // discovery (RFC 4861), ICMPv6 echo (RFC 4443) and UDP (RFC 8200's
-// checksum rules, RFC 768).
+// checksum rules, RFC 768); TCP segments go to tcp_glue.cpp.
 //
 // Frames are built whole in a heap buffer and sent, or held while the
 // neighbour's link-layer address is asked for (three solicitations, a
@@ -22,7 +22,7 @@ namespace {
 
 using Addr6 = Interface::Addr6;
 
-constexpr uint8_t NEXT_HOP_BY_HOP = 0, NEXT_UDP = 17, NEXT_ICMP6 = 58;
+constexpr uint8_t NEXT_HOP_BY_HOP = 0, NEXT_TCP = 6, NEXT_UDP = 17, NEXT_ICMP6 = 58;
 constexpr uint8_t ICMP6_ECHO_REQUEST = 128, ICMP6_ECHO_REPLY = 129, ND_SOLICIT = 135,
                   ND_ADVERT = 136;
 constexpr uint8_t OPT_SOURCE_LL = 1, OPT_TARGET_LL = 2;
@@ -59,16 +59,6 @@ void multicast_mac(const Addr6& group, uint8_t mac[6])
 {
   mac[0] = mac[1] = 0x33;
   std::memcpy(mac + 2, group.b + 12, 4);
-}
-
-uint16_t checksum6(const Addr6& src, const Addr6& dst, uint8_t next, const uint8_t* payload,
-                   size_t len)
-{
-  uint64_t sum = checksum_add(0, src.b, 16);
-  sum = checksum_add(sum, dst.b, 16);
-  sum += uint32_t(len);
-  sum += next;
-  return checksum_finish(checksum_add(sum, payload, len));
 }
 
 // A neighbour-discovery option of `type` in the options after `at`.
@@ -126,6 +116,16 @@ void udp6_receive(Interface& iface, const uint8_t* ip, const uint8_t* udp, size_
 }
 
 }  // namespace
+
+uint16_t checksum6(const Addr6& src, const Addr6& dst, uint8_t next, const uint8_t* payload,
+                   size_t len)
+{
+  uint64_t sum = checksum_add(0, src.b, 16);
+  sum = checksum_add(sum, dst.b, 16);
+  sum += uint32_t(len);
+  sum += next;
+  return checksum_finish(checksum_add(sum, payload, len));
+}
 
 // ---- addresses ------------------------------------------------------------------------
 
@@ -198,6 +198,8 @@ void Interface::ip6_receive(const uint8_t* f, size_t len)
     icmp6_receive(f, ip, payload, plen);
   else if (next == NEXT_UDP && !is_multicast(dst))
     udp6_receive(*this, ip, payload, plen);
+  else if (next == NEXT_TCP && !is_multicast(dst))
+    tcp6_receive(*this, ip, payload, plen);
   else
     rx_dropped++;
 }

@@ -223,6 +223,12 @@ void udp_icmp_error(uint32_t dst, uint16_t src_port, uint16_t dst_port, int err)
 void tcp_receive(Interface& iface, const uint8_t* ip, const uint8_t* tcp, size_t len);
 void tcp_icmp_error(uint8_t type, uint8_t code, uint32_t next_mtu, const uint8_t* quoted,
                     size_t len);
+/// ... and a segment that came over IPv6 (`ip`: its IPv6 header).
+void tcp6_receive(Interface& iface, const uint8_t* ip, const uint8_t* tcp, size_t len);
+/// The Internet checksum of an IPv6 upper-layer packet (RFC 8200 8.1):
+/// 0 when `payload` holds a correct one.
+uint16_t checksum6(const Interface::Addr6& src, const Interface::Addr6& dst, uint8_t next,
+                   const uint8_t* payload, size_t len);
 /// Random bytes (the architecture's source).
 void random_bytes(void* buf, size_t len);
 

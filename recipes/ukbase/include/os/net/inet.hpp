@@ -14,8 +14,11 @@
 // registered after the interface was configured waits for the next one,
 // as on IncludeOS.
 //
-// IPv6: addresses are accepted and kept (add_addr, network_config6,
-// addr6_config()), but ukbase sends and receives no IPv6 traffic.
+// IPv6: addresses are kept (add_addr, network_config6, addr6_config())
+// and answered for on the link: neighbour discovery, pings, UDP (bind6)
+// and TCP (connect to an IPv6 socket; listen(port) also on the IPv6
+// addresses the stack has when it is called). No routers: an IPv6 peer
+// must be on the link.
 #pragma once
 
 #include <chrono>

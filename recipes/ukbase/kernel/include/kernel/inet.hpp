@@ -128,6 +128,15 @@ constexpr size_t UDP6_MAX_PAYLOAD = 1500 - 40 - 8;
 tcp::Stack& tcp();
 bool tcp_available();
 
+/// TCP over IPv6. The engine knows an address as 32 bits; an IPv6 address
+/// is known to it by a handle from 240.0.0.0/5 (reserved, never a real
+/// IPv4 source: such segments are dropped), made on first use and given
+/// back once no connection, listener or reservation refers to it.
+bool tcp6_is_handle(uint32_t addr);
+uint32_t tcp6_handle(const uint8_t addr[16]);
+/// The IPv6 address of a handle; false if `handle` is none.
+bool tcp6_address(uint32_t handle, uint8_t out[16]);
+
 // ---- DHCP (net/dhcp.cpp) -----------------------------------------------------------
 
 /// Ask for an address on `i` (RFC 2131: DISCOVER, OFFER, REQUEST, ACK),

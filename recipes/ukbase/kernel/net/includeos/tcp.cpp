@@ -45,29 +45,41 @@ TCP::~TCP() = default;
 
 // ---- listening ------------------------------------------------------------------------
 
+bool TCP::engine_listen(tcp::Listener& l, const Addr& addr, tcp::port_t port)
+{
+  engine::Endpoint ep{tcp::to_engine(addr), port};
+  int err = 0;
+  auto el = engine_stack().listen(ep, max_syn_backlog_, err, false, true);
+  if (!el)
+    return false;
+  el->options() = tcp::connection_options(*this);
+  el->set_handler(&l.impl());
+  l.impl().listeners.push_back(std::move(el));
+  return true;
+}
+
 tcp::Listener& TCP::listen(tcp::port_t port, ConnectCallback cb, bool ipv6_only)
 {
   Socket v6{ip6::Addr::addr_any, port}, v4{ip4::Addr::addr_any, port};
   if (listeners_.count(v6) || (!ipv6_only && listeners_.count(v4)))
     throw TCP_error("Socket is already in use: " + (listeners_.count(v6) ? v6 : v4).to_string());
   auto l = std::make_shared<tcp::Listener>(*this, v6, std::move(cb), ipv6_only);
+  // Each interface's TCP is its own, as on IncludeOS, so that eth0 and a
+  // VLAN on it may both listen on a port: the engine listens on this
+  // stack's IPv4 address (on every address while it has none yet) and
+  // on each IPv6 address it has now. Only another listener takes the
+  // port (connections on it, TIME-WAIT ones included, do not).
   if (!ipv6_only) {
-    // IPv4 is what arrives. Each interface's TCP is its own, as on
-    // IncludeOS, so that eth0 and a VLAN on it may both listen on a
-    // port: the engine listens on this stack's address, or on every
-    // address while it has none yet. Only another listener takes the
-    // port (connections on it, TIME-WAIT ones included, do not).
-    engine::Endpoint ep{stack_.ip_addr().whole, port};
-    int err = 0;
-    auto el = engine_stack().listen(ep, max_syn_backlog_, err, false, true);
-    if (!el)
+    if (!engine_listen(*l, stack_.ip_addr(), port))
       throw TCP_error("Socket is already in use: " + v4.to_string());
-    el->options() = tcp::connection_options(*this);
-    el->set_handler(&l->impl());
-    l->impl().listener = std::move(el);
     listeners_[v4] = l;
   }
   listeners_[v6] = l;
+  for (auto& a : stack_.addr6_config())
+    if (!engine_listen(*l, a.addr(), port)) {
+      l->close();
+      throw TCP_error("Socket is already in use: " + Socket{a.addr(), port}.to_string());
+    }
   return *l;
 }
 
@@ -78,16 +90,8 @@ tcp::Listener& TCP::listen(const Socket& socket, ConnectCallback cb)
   if (listeners_.count(socket))
     throw TCP_error("Socket is already in use: " + socket.to_string());
   auto l = std::make_shared<tcp::Listener>(*this, socket, std::move(cb), socket.address().is_v6());
-  if (socket.address().is_v4()) {
-    engine::Endpoint ep{socket.address().v4().whole, socket.port()};
-    int err = 0;
-    auto el = engine_stack().listen(ep, max_syn_backlog_, err, false, true);
-    if (!el)
-      throw TCP_error("Socket is already in use: " + socket.to_string());
-    el->options() = tcp::connection_options(*this);
-    el->set_handler(&l->impl());
-    l->impl().listener = std::move(el);
-  }
+  if (!engine_listen(*l, socket.address(), socket.port()))
+    throw TCP_error("Socket is already in use: " + socket.to_string());
   listeners_[socket] = l;
   return *l;
 }
@@ -124,13 +128,17 @@ void TCP::remove_listener(tcp::Listener& listener)
 
 tcp::Connection_ptr TCP::start_connect(Socket local, Socket remote)
 {
+  // To an IPv6 peer from this stack's IPv6 address for it, when the
+  // source given is IPv4 (connect(remote) gives the stack's address).
+  if (remote.address().is_v6() && local.address().is_v4())
+    local = Socket{stack_.ip6_src(remote.address().v6()), local.port()};
   auto c = std::make_shared<tcp::Connection>(*this, local, remote);
-  if (!remote.address().is_v4() || (!local.address().is_v4() && !local.address().is_any())) {
-    c->impl().fail_soon();            // no IPv6 here
+  if (remote.address().is_v4() != local.address().is_v4() && !local.address().is_any()) {
+    c->impl().fail_soon();            // one family at each end
     return c;
   }
-  engine::Endpoint l{local.address().is_v4() ? local.address().v4().whole : 0, local.port()};
-  engine::Endpoint r{remote.address().v4().whole, remote.port()};
+  engine::Endpoint l{tcp::to_engine(local.address()), local.port()};
+  engine::Endpoint r{tcp::to_engine(remote.address()), remote.port()};
   int err = 0;
   auto ec = engine_stack().connect(l, r, tcp::connection_options(*this), &c->impl(), err);
   if (!ec) {
@@ -300,10 +308,10 @@ Listener::~Listener() = default;
 
 Listener::Impl::~Impl()
 {
-  if (listener) {
-    listener->set_handler(nullptr);
+  for (auto& el : listeners) {
+    el->set_handler(nullptr);
     if (!closed)
-      listener->close();
+      el->close();
   }
 }
 
@@ -325,11 +333,20 @@ Listener& Listener::on_close(CloseCallback cb)
   return *this;
 }
 
-size_t Listener::syn_queue_size() const { return impl_->listener ? impl_->listener->pending() : 0; }
+size_t Listener::syn_queue_size() const
+{
+  size_t n = 0;
+  for (auto& el : impl_->listeners)
+    n += el->pending();
+  return n;
+}
 
 bool Listener::syn_queue_full() const
 {
-  return impl_->listener && impl_->listener->pending() >= impl_->listener->backlog();
+  for (auto& el : impl_->listeners)
+    if (el->pending() >= el->backlog())
+      return true;
+  return false;
 }
 
 bool Listener::is_closed() const noexcept { return impl_->closed; }
@@ -345,9 +362,9 @@ void Listener::close()
   if (i.closed)
     return;
   i.closed = true;
-  if (i.listener) {
-    i.listener->set_handler(nullptr);
-    i.listener->close();
+  for (auto& el : i.listeners) {
+    el->set_handler(nullptr);
+    el->close();
   }
   if (i.on_close) {
     auto cb = i.on_close;

@@ -2,19 +2,44 @@
 // the TCP engine (kernel/net/tcp), shared by tcp.cpp and connection.cpp.
 #pragma once
 
+#include <cstring>
 #include <deque>
 #include <memory>
+#include <vector>
 
 #include <net/tcp/tcp.hpp>
 
 #include "../tcp/tcp.hpp"
+#include "kernel/inet.hpp"
 
 namespace net::tcp {
 
 namespace engine = ukbase::tcp;
 
-/// An IPv4 endpoint of the engine as a net::Socket, and back.
-inline Socket to_socket(const engine::Endpoint& e) { return Socket{ip4::Addr(e.addr), e.port}; }
+/// An endpoint of the engine as a net::Socket: an IPv4 address, or the
+/// handle of an IPv6 one (kernel/inet.hpp).
+inline Socket to_socket(const engine::Endpoint& e)
+{
+  uint8_t b[16];
+  if (!ukbase::net::tcp6_address(e.addr, b))
+    return Socket{ip4::Addr(e.addr), e.port};
+  ip6::Addr a;
+  std::memcpy(&a, b, 16);
+  return Socket{a, e.port};
+}
+
+/// An address as the engine knows it: IPv4's own, IPv6's handle, 0 for
+/// either kind's "any".
+inline uint32_t to_engine(const Addr& a)
+{
+  if (a.is_any())
+    return 0;
+  if (a.is_v4())
+    return a.v4().whole;
+  uint8_t b[16];
+  std::memcpy(b, &a.v6(), 16);
+  return ukbase::net::tcp6_handle(b);
+}
 
 struct Connection::Impl final : public engine::Handler {
   explicit Impl(Connection& c) : self(c) {}
@@ -84,7 +109,8 @@ struct Listener::Impl final : public engine::Listener_handler {
   void tcp_accept_ready(engine::Listener& l) override;
 
   Listener& self;
-  std::shared_ptr<engine::Listener> listener;   // null for an IPv6-only listener
+  /// The engine's: on the IPv4 address, the IPv6 ones, or both.
+  std::vector<std::shared_ptr<engine::Listener>> listeners;
   AcceptCallback on_accept;
   ConnectCallback on_connect;
   CloseCallback on_close;

@@ -324,4 +324,19 @@ std::vector<std::shared_ptr<Connection>> Stack::connections() const
   return out;
 }
 
+std::vector<uint32_t> Stack::addresses_in_use() const
+{
+  std::vector<uint32_t> out;
+  out.reserve(2 * impl_->conns.size() + impl_->listeners.size() + impl_->reserved.size());
+  for (auto& kv : impl_->conns) {
+    out.push_back(kv.first.laddr);
+    out.push_back(kv.first.raddr);
+  }
+  for (auto& kv : impl_->listeners)
+    out.push_back(uint32_t(kv.first));
+  for (uint64_t key : impl_->reserved)
+    out.push_back(uint32_t(key));
+  return out;
+}
+
 }  // namespace ukbase::tcp

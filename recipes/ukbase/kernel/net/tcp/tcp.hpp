@@ -408,6 +408,9 @@ class Stack {
   const Stack_stats& stats() const { return stats_; }
   /// Every connection, for diagnostics ("netstat").
   std::vector<std::shared_ptr<Connection>> connections() const;
+  /// Every address a connection, listener or reservation refers to
+  /// (unsorted, with repeats).
+  std::vector<uint32_t> addresses_in_use() const;
 
  private:
   friend class Connection;

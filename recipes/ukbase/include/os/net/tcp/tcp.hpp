@@ -123,6 +123,8 @@ class TCP {
 
  private:
   tcp::Connection_ptr start_connect(Socket local, Socket remote);
+  /// The engine listens on `addr` (any: every address) for `l`.
+  bool engine_listen(tcp::Listener& l, const Addr& addr, tcp::port_t port);
 
   IPStack& stack_;
   Listeners listeners_;
