@@ -206,6 +206,10 @@ persistent = true
     ("[test]\nnetwork = { br0 = { address = '10.1.0.1' } }\n", "test.network.br0.address", "expected a.b.c.d/bits"),
     ("[test]\nnetwork = { br0 = { dhcp = false } }\n", "test.network.br0.address", "missing"),
     ("[test]\nnetwork = { br0 = { address = '10.1.0.1/24', dns = true } }\n", "test.network.br0.dns", "unknown key"),
+    ("[test]\nnetwork = { br0 = { address = '10.1.0.1/24', address6 = ['fe80::1'] } }\n",
+     "test.network.br0.address6[0]", "expected an IPv6 address with its prefix length"),
+    ("[test]\nnetwork = { br0 = { address = '10.1.0.1/24', address6 = ['10.2.0.1/24'] } }\n",
+     "test.network.br0.address6[0]", "expected an IPv6 address"),
     ("[build]\nconfig = 'bad.json'\n", "build.config", "is not valid JSON: Expecting value at line 1, column 10"),
     ("[build]\nconfig = '../config.json'\n", "build.config", "leaves the service folder"),
 ])

@@ -84,14 +84,14 @@ def test_a_test_py_that_does_more_than_test_says_runs_as_the_test(greeter):
     s = load_service(greeter)
     t = s.test
     assert t.script == greeter / "test.py" and t.timeout == 25
-    assert t.network == (("bridge43", "10.0.0.1/24", True),)
+    assert t.network == (("bridge43", "10.0.0.1/24", True, ("fe80::e823:fcff:fef4:83e7/64",)),)
     assert (t.success, t.count, t.fail) == (None, (), ())
     assert [(n.mode, n.bridge) for n in s.vm.nets] == [("bridge", "bridge43"), ("bridge", "br7")]
     assert s.vm.nets[0].mac == "c0:01:0a:00:00:2a" and s.vm.cmdline == "say hello"
     notes = "\n".join(imported.notes)
     assert "test.py: runs as [test] script (vmrunner's API from ukbuild), as it does more than " \
            "[test] says: on_output('hex:', hex_ok): it checks the line in Python" in notes, notes
-    assert "net: on vmrunner's host bridge bridge43 (10.0.0.1/24)" in notes, notes
+    assert "net: on vmrunner's host bridge bridge43 (10.0.0.1/24, fe80::e823:fcff:fef4:83e7)" in notes, notes
     assert "no backend given" not in notes, notes
 
 

@@ -538,12 +538,30 @@ def _memdisk(res, text: str) -> Path:
     return path
 
 
-def _bridge(res, bridge: str, value) -> tuple[str, str, bool]:
-    """[test] network's entry for ``bridge``: "a.b.c.d/bits" or { address, dhcp }."""
-    if isinstance(value, dict):
-        keys = ["test", "network", bridge, "address"]
-        return bridge, _host_address(res, keys, value["address"]), value.get("dhcp", True)
-    return bridge, _host_address(res, ["test", "network", bridge], value), True
+def _bridge(res, bridge: str, value) -> tuple[str, str, bool, tuple[str, ...]]:
+    """[test] network's entry for ``bridge``: "a.b.c.d/bits" or { address,
+    dhcp, address6 }."""
+    keys = ["test", "network", bridge]
+    if not isinstance(value, dict):
+        return bridge, _host_address(res, keys, value), True, ()
+    six = tuple(_host_address6(res, [*keys, "address6", i], a)
+                for i, a in enumerate(value.get("address6", ())))
+    return bridge, _host_address(res, [*keys, "address"], value["address"]), \
+        value.get("dhcp", True), six
+
+
+def _host_address6(res, keys: list, address: str) -> str:
+    """A further host address on a bridge: an IPv6 interface addr/bits."""
+    import ipaddress
+
+    try:
+        iface = ipaddress.IPv6Interface(address)
+    except ValueError:
+        iface = None
+    if iface is None or "/" not in address or iface.network.prefixlen == 128:
+        raise res.error(keys, f"expected an IPv6 address with its prefix length (say "
+                        f"fe80::1/64), not {address!r}")
+    return str(iface)
 
 
 def _host_address(res, keys: list, address: str) -> str:

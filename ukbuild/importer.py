@@ -392,6 +392,7 @@ def _modules(out: Imported, modules: list) -> None:
 
 # -- test.py -----------------------------------------------------------------
 VMRUNNER_BRIDGE = ("bridge43", "10.0.0.1/24")   # vmrunner's host bridge and the host on it
+VMRUNNER_BRIDGE6 = "fe80::e823:fcff:fef4:83e7/64"   # ... and the host's IPv6 address there
 
 
 def from_test_py(out: Imported, path: Path) -> None:
@@ -463,8 +464,12 @@ def _on_vmrunner_bridge(out: Imported, why: str) -> None:
     for i in out.default_nets:
         out.nets[i] = {"mode": "bridge", "bridge": bridge, **out.nets[i]}
     serves = _serves_dhcp(out)
-    out.test["network"] = {bridge: {"address": host, "dhcp": False} if serves else host}
-    out.note("vm.json", 0, f"net: on vmrunner's host bridge {bridge} ({host}), which the "
+    entry = {"address": host, "address6": [VMRUNNER_BRIDGE6]}
+    if serves:
+        entry["dhcp"] = False
+    out.test["network"] = {bridge: entry}
+    out.note("vm.json", 0, f"net: on vmrunner's host bridge {bridge} ({host}, "
+             f"{VMRUNNER_BRIDGE6.split('/')[0]}), which the "
              f"test makes in a private network ([test] network){why}"
              + (f"; {serves} serves DHCP there itself: no DHCP server of the test's"
                 if serves else ""))

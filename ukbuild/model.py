@@ -131,7 +131,8 @@ class TestSpec:
     fail: tuple[str, ...] = ()         # a matching line fails the test at once
     panic: str = "fail"                # fail | expected
     script: Path | None = None         # a vmrunner test script drives the boot instead
-    network: tuple[tuple[str, str, bool], ...] = ()   # (bridge, host address, DHCP served)
+    # (bridge, host address, DHCP served, host IPv6 addresses)
+    network: tuple[tuple[str, str, bool, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)

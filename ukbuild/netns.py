@@ -31,7 +31,7 @@ HELPER = Path(__file__).resolve().parent / "bridge_helper.py"
 INSIDE = "UKBUILD_TEST_NETWORK"   # set in the namespace's environment
 
 
-def wrap(argv: list[str], network: tuple[tuple[str, str, bool], ...]) -> list[str]:
+def wrap(argv: list[str], network: tuple[tuple[str, str, bool, tuple[str, ...]], ...]) -> list[str]:
     """``argv``, to be run in a private network with ``network``'s bridges."""
     user = ["--map-root-user"] if os.geteuid() != 0 else []
     return ["unshare", "--net", "--mount", *user, "--", sys.executable, "-m", "ukbuild.netns",
@@ -98,10 +98,12 @@ def main(argv: list[str]) -> int:
         raise SystemExit(f"mount -t sysfs sysfs /sys: {proc.stderr.strip()}")
     _ip("link", "set", "lo", "up")
     servers = []
-    for bridge, address, dhcp in network:
+    for bridge, address, dhcp, *more in network:
         _ip("link", "add", bridge, "type", "bridge")
         _ip("address", "add", address, "dev", bridge)
         _no_dad(bridge)
+        for address6 in (more[0] if more else ()):
+            _ip("-6", "address", "add", address6, "dev", bridge, "nodad")
         _ip("link", "set", bridge, "up")
         if dhcp:
             servers.append(serve_dhcp(bridge, address))
