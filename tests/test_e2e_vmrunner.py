@@ -778,3 +778,69 @@ def test_includeos_websocket_server(tmp_path):
     assert "origin 'http://refused.example' from 10.0.0.1" in result.out, result
     assert "message of 3000 bytes" in result.out, result
     assert "echoed, pinged and closed with 1000" in result.out, result
+
+
+VARIANT_SERVICE = r"""#include <cstdio>
+
+int main()
+{
+#ifdef LOUD_BUILD
+  std::printf("variant: LOUD\n");
+#else
+  std::printf("variant: quiet\n");
+#endif
+  return 0;
+}
+"""
+
+VARIANT_TEST = r"""from vmrunner import vmrunner
+vm = vmrunner.vms[0]
+seen = []
+
+def saw(line):
+    seen.append(line.split(":")[-1].strip())
+    if seen != ["quiet", "LOUD"][:len(seen)]:
+        return False
+    vm.exit(0, "boot %d: %s" % (len(seen), seen[-1]), keep_running=True)
+
+vm.on_output("variant: ", saw)
+vm.cmake().boot(30).cmake(["-DLOUD=ON"]).boot(30)
+"""
+
+VARIANT_CMAKE = """option(LOUD "" OFF)
+if (LOUD)
+  add_definitions(-DLOUD_BUILD)
+endif()
+"""
+
+
+def test_cmake_with_options_in_a_script_builds_the_service_again(tmp_path):
+    """vmrunner's cmake(["-DNAME=VALUE"]) in a test.py builds the service
+    again with that CMake variable (imported into a project of its own
+    under build/S/vmrunner/), and the next boot boots that build."""
+    project = Project(tmp_path, services=())
+    includeos_folder(project, "variants", "vmrunner's cmake() options",
+                     {"service.cpp": VARIANT_SERVICE, "test.py": VARIANT_TEST}, VARIANT_CMAKE)
+    assert project.ukbuild("import", "services/variants").status == 0
+    toml = project.path("services/variants/service.toml").read_text()
+    assert "LOUD_BUILD" not in toml, toml
+    result = project.doit("-v", "2", "test:variants")
+    assert result.status == 0, result
+    assert "boot 1: quiet" in result.out and "boot 2: LOUD" in result.out, result
+    assert result.out.index("boot 1: quiet") < result.out.index("cmake -DLOUD=ON -> ") \
+        < result.out.index("boot 2: LOUD"), result
+    variant = next(project.path("build/variants/vmrunner").iterdir())
+    assert "LOUD_BUILD" in (variant / "services/variants/service.toml").read_text()
+
+
+def test_import_takes_cmake_definitions(tmp_path):
+    """python -m ukbuild import -D NAME=VALUE reads the CMakeLists.txt as
+    cmake -D would; a -D that is not NAME=VALUE is one line and status 2."""
+    project = Project(tmp_path, services=())
+    includeos_folder(project, "variants", "vmrunner's cmake() options",
+                     {"service.cpp": VARIANT_SERVICE}, VARIANT_CMAKE)
+    assert project.ukbuild("import", "services/variants", "-D", "LOUD:BOOL=ON").status == 0
+    assert "LOUD_BUILD" in project.path("services/variants/service.toml").read_text()
+    bad = project.ukbuild("import", "--force", "services/variants", "-D", "LOUD")
+    assert bad.status != 0 and "Traceback" not in bad.out + bad.err, bad
+    assert bad.err.strip() == "-D LOUD: expected NAME=VALUE (or NAME:TYPE=VALUE), as cmake takes it", bad

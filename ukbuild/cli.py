@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -163,12 +164,24 @@ def commands(root: Path, project) -> dict:
     return out
 
 
-def import_folder(folder: Path, force: bool) -> int:
+def defines_of(args: list[str]) -> dict[str, str]:
+    """``-D`` arguments as CMake takes them: NAME=VALUE or NAME:TYPE=VALUE."""
+    defines = {}
+    for arg in args:
+        name, eq, value = arg.partition("=")
+        name = name.partition(":")[0]
+        if not eq or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.+-]*", name):
+            raise UkbuildError(f"-D {arg}: expected NAME=VALUE (or NAME:TYPE=VALUE), as cmake takes it")
+        defines[name] = value
+    return defines
+
+
+def import_folder(folder: Path, force: bool, define: list[str] = ()) -> int:
     """``import``: one line naming what was written, one per thing not translated."""
     from .importer import import_service
 
     try:
-        target, imported = import_service(folder, force)
+        target, imported = import_service(folder, force, defines_of(list(define)))
     except UkbuildError as err:
         print(err, file=sys.stderr)
         return err.status
@@ -193,12 +206,14 @@ def main(argv=None) -> int:
                        "(CMakeLists.txt, vm.json, test.py)")
     p.add_argument("path", help="the service folder")
     p.add_argument("--force", action="store_true", help="replace an existing service.toml")
+    p.add_argument("-D", dest="define", action="append", default=[], metavar="NAME=VALUE",
+                   help="a CMake variable, as cmake -D gives it (an option() keeps it)")
     sub.add_parser("commands", help="print the compile and link commands of the built "
                    "services as JSON (for other build tools and benchmarks)")
     args = parser.parse_args(argv)
     root = Path(args.root).resolve()
     if args.command == "import":
-        return import_folder(Path(args.path), args.force)
+        return import_folder(Path(args.path), args.force, args.define)
 
     try:
         project = load_project(root)

@@ -151,9 +151,9 @@ def _arguments(text: str, i: int, line: int):
 
 
 class _Reader:
-    def __init__(self, folder: Path, listing: Listing):
+    def __init__(self, folder: Path, listing: Listing, defines: dict[str, str] | None = None):
         folder = str(folder.resolve())
-        self.vars = {"CMAKE_CURRENT_SOURCE_DIR": folder, "CMAKE_SOURCE_DIR": folder,
+        self.vars = {**(defines or {}), "CMAKE_CURRENT_SOURCE_DIR": folder, "CMAKE_SOURCE_DIR": folder,
                      "PROJECT_SOURCE_DIR": folder, "CMAKE_CURRENT_LIST_DIR": folder,
                      "CMAKE_BINARY_DIR": "<build>", "CMAKE_CURRENT_BINARY_DIR": "<build>",
                      "PROJECT_BINARY_DIR": "<build>"}
@@ -325,12 +325,14 @@ class _Reader:
         self.listing.variables = dict(self.vars)
 
 
-def read(path: Path) -> Listing:
-    """The commands of ``path`` (a CMakeLists.txt) as CMake would run them."""
+def read(path: Path, defines: dict[str, str] | None = None) -> Listing:
+    """The commands of ``path`` (a CMakeLists.txt) as CMake would run them,
+    with ``defines`` as ``cmake -DNAME=VALUE`` gives them (an ``option()``
+    does not change one)."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as err:
         raise CMakeError(0, err.strerror) from None
     listing = Listing()
-    _Reader(path.parent, listing).run(text)
+    _Reader(path.parent, listing, defines).run(text)
     return listing

@@ -512,14 +512,15 @@ def scripts_of(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.glob("*.sh"))
 
 
-def read_folder(folder: Path) -> Imported:
+def read_folder(folder: Path, defines: dict[str, str] | None = None) -> Imported:
+    """The service of an IncludeOS folder; ``defines``: CMake's -D options."""
     folder = Path(os.path.abspath(folder))
     lists = folder / "CMakeLists.txt"
     if not lists.is_file():
         raise UkbuildError(f"{display_path(folder)}: no CMakeLists.txt (not an IncludeOS service folder)")
     out = Imported(folder)
     try:
-        listing = cmake.read(lists)
+        listing = cmake.read(lists, defines)
     except cmake.CMakeError as err:
         raise UkbuildError(f"{display_path(lists)}:{err.line}: {err.what}") from None
     out.read.append("CMakeLists.txt")
@@ -549,13 +550,14 @@ def render_descriptor(out: Imported) -> str:
     return render("service.toml.j2", imported=out)
 
 
-def import_service(folder: Path, force: bool = False) -> tuple[Path, Imported]:
+def import_service(folder: Path, force: bool = False,
+                   defines: dict[str, str] | None = None) -> tuple[Path, Imported]:
     """Write ``folder``/service.toml from the IncludeOS service there."""
     folder = Path(os.path.abspath(folder))
     target = folder / DESCRIPTOR
     if target.exists() and not force:
         raise UkbuildError(f"{display_path(target)} exists (--force replaces it)")
-    out = read_folder(folder)
+    out = read_folder(folder, defines)
     text = render_descriptor(out)
     data = _parsed(text)
     error = _first_error(data)

@@ -6,8 +6,12 @@ An IncludeOS test script (``test.py``) drives its test through
 the test with ``exit``. This module gives scripts that API with vmrunner's
 semantics, and boots the service through the ``run.sh`` ukbuild built for
 it (``[vm]`` of its ``service.toml``, which ``python -m ukbuild import``
-wrote from the script's ``vm.json``), so nothing is built here:
-``cmake``, ``make`` and ``clean`` do nothing.
+wrote from the script's ``vm.json``). ``make`` and ``clean`` do nothing,
+and so does ``cmake()``; ``cmake(["-DNAME=VALUE", ...])`` builds the
+service again with those CMake variables, as vmrunner's does: the folder
+is imported with them into a project of its own under the service's
+build folder (``build/S/vmrunner/``), which ukbuild builds, and the next
+boots boot that.
 
 vmrunner's semantics kept here:
 
@@ -88,6 +92,46 @@ def program_exit(status: int, msg: str):
     _record(status, msg)
     sys.stdout.flush()
     sys.exit(status)
+
+
+def _build_variant(defines: list[str]) -> str:
+    """The service built with these CMake variables: its run.sh."""
+    import hashlib
+    import shutil
+
+    build_dir = os.environ.get("UKBUILD_BUILD_DIR")
+    name = os.environ.get("UKBUILD_SERVICE")
+    if not build_dir or not name:
+        raise RuntimeError("cmake(): UKBUILD_BUILD_DIR and UKBUILD_SERVICE are not set: run "
+                           "the script with `python -m ukbuild test SERVICE`")
+    digest = hashlib.sha256("\0".join(defines).encode()).hexdigest()[:12]
+    root = os.path.join(build_dir, "vmrunner", digest)
+    folder = os.path.join(root, "services", name)
+    if os.path.isdir(folder):
+        shutil.rmtree(folder)
+    here = os.getcwd()
+    shutil.copytree(here, folder, ignore=shutil.ignore_patterns("service.toml", ".*"))
+    with open(os.path.join(root, "dodo.py"), "w") as out:
+        out.write("from ukbuild.dodo import *  # noqa: F401,F403\n")
+    # the project's recipes and conan home: nothing is built twice
+    project = os.path.dirname(os.path.dirname(os.path.abspath(build_dir)))
+    recipes = os.path.join(root, "recipes")
+    if os.path.isdir(os.path.join(project, "recipes")) and not os.path.lexists(recipes):
+        os.symlink(os.path.join(project, "recipes"), recipes)
+    env = dict(os.environ)
+    env.setdefault("UKBUILD_CONAN_HOME", os.path.join(project, ".ukbuild", "conan"))
+    print(color.INFO(nametag), "cmake", " ".join("-D" + d for d in defines), "->", root)
+    steps = [[sys.executable, "-m", "ukbuild", "import", os.path.join("services", name),
+              *("-D" + d for d in defines)],
+             [sys.executable, "-m", "doit", "-n", "2", "build:" + name]]
+    for argv in steps:
+        proc = subprocess.run(argv, cwd=root, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+        if proc.returncode:
+            print(proc.stdout)
+            program_exit(exit_codes["BUILD_FAIL"], "cmake " + " ".join(defines) + ": "
+                         + " ".join(argv[2:4]) + " failed")
+    return os.path.join(root, "build", name, "run.sh")
 
 
 class _Qemu:
@@ -178,6 +222,9 @@ class vm:
 
     # building: ukbuild built the service already
     def cmake(self, args=()):
+        defines = [a[2:] for a in args if a.startswith("-D")]
+        if defines:
+            _settings["run_sh"] = _build_variant(defines)
         return self
 
     def make(self, params=()):
