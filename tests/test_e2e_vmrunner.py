@@ -844,3 +844,109 @@ def test_import_takes_cmake_definitions(tmp_path):
     bad = project.ukbuild("import", "--force", "services/variants", "-D", "LOUD")
     assert bad.status != 0 and "Traceback" not in bad.out + bad.err, bad
     assert bad.err.strip() == "-D LOUD: expected NAME=VALUE (or NAME:TYPE=VALUE), as cmake takes it", bad
+
+
+POSIX6_SERVICE = r"""#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cstdio>
+#include <cstring>
+#include <net/interfaces>
+
+static const char* text(const sockaddr_in6& a)
+{
+  static char out[INET6_ADDRSTRLEN];
+  return inet_ntop(AF_INET6, &a.sin6_addr, out, sizeof out);
+}
+
+int main()
+{
+  auto& inet = net::Interfaces::get(0);
+  inet.network_config({10, 0, 0, 58}, {255, 255, 255, 0}, {10, 0, 0, 1});
+  inet.add_addr(net::ip6::Addr{"fe80::4545"});
+  int s = socket(AF_INET6, SOCK_STREAM, 0);
+  int v6only = -1;
+  socklen_t len = sizeof v6only;
+  getsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &len);
+  sockaddr_in6 any{};
+  any.sin6_family = AF_INET6;
+  any.sin6_port = htons(4545);
+  if (bind(s, (sockaddr*)&any, sizeof any) || listen(s, 4)) {
+    std::perror("bind or listen");
+    return 1;
+  }
+  std::printf("POSIX6 listening, v6only=%d\n", v6only);
+  for (int round = 0; round < 2; round++) {
+    sockaddr_in6 peer{};
+    socklen_t plen = sizeof peer;
+    int c = accept(s, (sockaddr*)&peer, &plen);
+    char buf[256];
+    ssize_t n = read(c, buf, sizeof buf);
+    std::printf("posix6 accepted %s (%u bytes of address): %.*s\n", text(peer), plen, int(n), buf);
+    write(c, buf, n);
+    close(c);
+    if (round == 0) {
+      int out = socket(AF_INET6, SOCK_STREAM, 0);
+      peer.sin6_port = htons(4546);
+      if (connect(out, (sockaddr*)&peer, sizeof peer)) {
+        std::perror("connect");
+        return 2;
+      }
+      sockaddr_in6 me{};
+      socklen_t mlen = sizeof me;
+      getsockname(out, (sockaddr*)&me, &mlen);
+      std::printf("posix6 connected from %s\n", text(me));
+      write(out, "posix over IPv6\n", 16);
+      close(out);
+    }
+  }
+  return 0;
+}
+"""
+
+POSIX6_TEST = r"""import socket
+from vmrunner import vmrunner
+vm = vmrunner.vms[0]
+
+def talk(line):
+    guest = socket.getaddrinfo("fe80::4545%bridge43", 4545, socket.AF_INET6, socket.SOCK_STREAM)[0][4]
+    server = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("::", 4546, 0, guest[3]))
+    server.listen(1)
+    server.settimeout(10)
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(guest)
+    s.sendall(b"port 4546")
+    echo = s.recv(100)
+    s.close()
+    peer, addr = server.accept()
+    peer.settimeout(10)
+    said = peer.recv(100)
+    peer.close()
+    s4 = socket.create_connection(("10.0.0.58", 4545), timeout=10)
+    s4.sendall(b"over IPv4")
+    back = s4.recv(100)
+    s4.close()
+    print("echo", echo, "from", addr[0], said, "back", back)
+    return echo == b"port 4546" and addr[0] == "fe80::4545" and said == b"posix over IPv6\n" \
+        and back == b"over IPv4"
+
+vm.on_output("POSIX6 listening", talk)
+vm.boot(40, image_name="posix6.elf.bin")
+"""
+
+
+def test_posix_tcp_sockets_over_ipv6(tmp_path):
+    """socket(AF_INET6, SOCK_STREAM): a listener on [::] takes IPv6 peers
+    and IPv4 ones (as ::ffff:a.b.c.d, IPV6_V6ONLY is 0), accept and
+    getsockname give sockaddr_in6, and connect() reaches the host's IPv6
+    socket on the bridge."""
+    result = imported_and_tested(tmp_path, "posix6", "POSIX sockets over IPv6", POSIX6_SERVICE,
+                                 POSIX6_TEST, "c0:01:0a:00:00:3a")
+    assert "POSIX6 listening, v6only=0" in result.out, result
+    assert "posix6 accepted fe80::" in result.out and "(28 bytes of address): port 4546" in result.out, result
+    assert "posix6 connected from fe80::4545" in result.out, result
+    assert "posix6 accepted ::ffff:10.0.0.1 (28 bytes of address): over IPv4" in result.out, result

@@ -170,7 +170,21 @@ void eventfd_and_epoll()
 
 void socket_errors()
 {
-  check(fails_with(socket(AF_INET6, SOCK_STREAM, 0), EAFNOSUPPORT), "socket(AF_INET6): EAFNOSUPPORT");
+  check(fails_with(socket(AF_INET6, SOCK_DGRAM, 0), EAFNOSUPPORT), "UDP over IPv6: EAFNOSUPPORT");
+  int s6 = socket(AF_INET6, SOCK_STREAM, 0);
+  int domain = 0;
+  socklen_t dlen = sizeof domain;
+  check(s6 >= 0 && getsockopt(s6, SOL_SOCKET, SO_DOMAIN, &domain, &dlen) == 0 && domain == AF_INET6,
+        "socket(AF_INET6, SOCK_STREAM): SO_DOMAIN is AF_INET6");
+  sockaddr_in v4{};
+  v4.sin_family = AF_INET;
+  check(fails_with(bind(s6, (sockaddr*)&v4, sizeof v4), EINVAL), "an IPv6 socket: bind(sockaddr_in) EINVAL");
+  sockaddr_in6 loop6{};
+  loop6.sin6_family = AF_INET6;
+  loop6.sin6_port = htons(9);
+  loop6.sin6_addr.s6_addr[15] = 1;
+  check(fails_with(connect(s6, (sockaddr*)&loop6, sizeof loop6), ECONNREFUSED), "connect([::1]): ECONNREFUSED");
+  close(s6);
   check(fails_with(socket(AF_INET, SOCK_RAW, IPPROTO_ICMP), EPROTONOSUPPORT), "raw socket: EPROTONOSUPPORT");
   check(fails_with(socket(AF_INET, SOCK_STREAM, IPPROTO_UDP), EPROTONOSUPPORT), "TCP with UDP: EPROTONOSUPPORT");
   int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

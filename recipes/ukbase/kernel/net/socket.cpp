@@ -11,6 +11,7 @@
 #include <sys/uio.h>
 #include <time.h>
 
+#include "kernel/inet.hpp"
 #include "kernel/syscall.h"
 #include "socket.hpp"
 
@@ -18,20 +19,39 @@ namespace ukbase::net {
 
 // ---- addresses ----------------------------------------------------------------
 
-int from_sockaddr(const void* sa, uint32_t len, Inet_addr& out, bool allow_unspec)
+int from_sockaddr(const void* sa, uint32_t len, Inet_addr& out, bool allow_unspec, int family)
 {
   if (!sa)
     return -EFAULT;
   if (len < sizeof(sa_family_t))
     return -EINVAL;
-  sa_family_t family;
-  std::memcpy(&family, sa, sizeof family);
-  if (family == AF_UNSPEC && allow_unspec) {
+  sa_family_t given;
+  std::memcpy(&given, sa, sizeof given);
+  if (given == AF_UNSPEC && allow_unspec) {
     out = Inet_addr{};
     return 0;
   }
-  if (family != AF_INET)
+  if (given != family)
     return -EAFNOSUPPORT;
+  if (family == AF_INET6) {
+    if (len < sizeof(struct sockaddr_in6))
+      return -EINVAL;
+    struct sockaddr_in6 in6;
+    std::memcpy(&in6, sa, sizeof in6);
+    const uint8_t* b = in6.sin6_addr.s6_addr;
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+    static const uint8_t zeros[16] = {};
+    if (std::memcmp(b, mapped, 12) == 0)
+      out.addr = uint32_t(b[12]) << 24 | uint32_t(b[13]) << 16 | uint32_t(b[14]) << 8 | b[15];
+    else if (std::memcmp(b, zeros, 16) == 0)
+      out.addr = 0;
+    else if (std::memcmp(b, zeros, 15) == 0 && b[15] == 1)
+      out.addr = 0x7F000001;
+    else if (!(out.addr = tcp6_handle(b)))
+      return -ENOBUFS;
+    out.port = ntohs(in6.sin6_port);
+    return 0;
+  }
   if (len < sizeof(struct sockaddr_in))
     return -EINVAL;
   struct sockaddr_in in;
@@ -41,10 +61,25 @@ int from_sockaddr(const void* sa, uint32_t len, Inet_addr& out, bool allow_unspe
   return 0;
 }
 
-void to_sockaddr(const Inet_addr& a, void* sa, uint32_t* len)
+void to_sockaddr(const Inet_addr& a, void* sa, uint32_t* len, int family)
 {
   if (!sa || !len)
     return;
+  if (family == AF_INET6) {
+    struct sockaddr_in6 in6;
+    std::memset(&in6, 0, sizeof in6);
+    in6.sin6_family = AF_INET6;
+    in6.sin6_port = htons(a.port);
+    uint8_t* b = in6.sin6_addr.s6_addr;
+    if (!tcp6_address(a.addr, b) && a.addr) {
+      b[10] = b[11] = 0xFF;                      // an IPv4 peer: ::ffff:a.b.c.d
+      b[12] = uint8_t(a.addr >> 24), b[13] = uint8_t(a.addr >> 16);
+      b[14] = uint8_t(a.addr >> 8), b[15] = uint8_t(a.addr);
+    }
+    std::memcpy(sa, &in6, *len < sizeof in6 ? *len : sizeof in6);
+    *len = sizeof in6;
+    return;
+  }
   struct sockaddr_in in;
   std::memset(&in, 0, sizeof in);
   in.sin_family = AF_INET;
@@ -210,7 +245,7 @@ long common_getopt(Socket& s, int name, void* val, uint32_t* len)
   switch (name) {
   case SO_TYPE: return put_int_option(val, len, s.type);
   case SO_PROTOCOL: return put_int_option(val, len, s.type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP);
-  case SO_DOMAIN: return put_int_option(val, len, AF_INET);
+  case SO_DOMAIN: return put_int_option(val, len, s.family);
   case SO_ERROR: {
     int e = s.pending_error;
     s.pending_error = 0;
@@ -234,7 +269,7 @@ long socket_name(int n, void* addr, uint32_t* len, long (Socket::*which)(Inet_ad
   Inet_addr a;
   if (long r = (s->*which)(a))
     return r;
-  to_sockaddr(a, addr, len);
+  to_sockaddr(a, addr, len, s->family);
   return 0;
 }
 
@@ -283,8 +318,8 @@ long sys_socket(int domain, int type, int protocol)
   int flags = type & ~0xF;
   if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
     return -EINVAL;
-  if (domain != AF_INET)
-    return -EAFNOSUPPORT;           // IPv6, UNIX, netlink, packet: not here
+  if (domain != AF_INET && !(domain == AF_INET6 && kind == SOCK_STREAM))
+    return -EAFNOSUPPORT;           // UDP over IPv6, UNIX, netlink, packet: not here
   std::shared_ptr<Socket> s;
   try {
     if (kind == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP))
@@ -299,6 +334,7 @@ long sys_socket(int domain, int type, int protocol)
     return -ENOBUFS;
   }
   s->type = kind;
+  s->family = domain;
   s->protocol = protocol ? protocol : (kind == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP);
   s->status_flags = O_RDWR | (flags & SOCK_NONBLOCK ? O_NONBLOCK : 0);
   return fd::install(std::move(s), (flags & SOCK_CLOEXEC) != 0);
@@ -318,7 +354,7 @@ long sys_bind(int n, const void* addr, uint32_t len)
   if (!s)
     return err;
   Inet_addr a;
-  if (int e = from_sockaddr(addr, len, a))
+  if (int e = from_sockaddr(addr, len, a, false, s->family))
     return e == -EAFNOSUPPORT ? -EINVAL : e;
   return guarded([&] { return s->bind(a); });
 }
@@ -354,7 +390,7 @@ long sys_accept4(int n, void* addr, uint32_t* len, int flags)
       c->release();                     // nobody will close it: reset it
       return cfd;
     }
-    to_sockaddr(peer, addr, len);
+    to_sockaddr(peer, addr, len, s->family);
     return cfd;
   });
 }
@@ -366,7 +402,7 @@ long sys_connect(int n, const void* addr, uint32_t len)
   if (!s)
     return err;
   Inet_addr a;
-  if (int e = from_sockaddr(addr, len, a, true))
+  if (int e = from_sockaddr(addr, len, a, true, s->family))
     return e;
   sa_family_t family;
   std::memcpy(&family, addr, sizeof family);

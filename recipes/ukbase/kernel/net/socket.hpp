@@ -19,15 +19,21 @@
 
 namespace ukbase::net {
 
-/// sockaddr_in <-> address and port in host byte order.
+/// sockaddr_in (or sockaddr_in6) <-> address and port in host byte order.
+/// An IPv6 address is the TCP engine's handle for it (kernel/inet.hpp),
+/// a v4-mapped one (::ffff:a.b.c.d) the IPv4 address, :: is 0 and ::1 is
+/// 127.0.0.1 (there is no loopback either way).
 struct Inet_addr {
   uint32_t addr = 0;
   uint16_t port = 0;
 };
-/// -EINVAL (too short), -EAFNOSUPPORT (not AF_INET), -EFAULT, or 0.
-int from_sockaddr(const void* sa, uint32_t len, Inet_addr& out, bool allow_unspec = false);
-/// Write as much of a sockaddr_in as fits, and its full length.
-void to_sockaddr(const Inet_addr& a, void* sa, uint32_t* len);
+/// -EINVAL (too short), -EAFNOSUPPORT (not the socket's `family`),
+/// -EFAULT, or 0.
+int from_sockaddr(const void* sa, uint32_t len, Inet_addr& out, bool allow_unspec = false,
+                  int family = AF_INET);
+/// Write as much of a sockaddr_in (AF_INET6: sockaddr_in6) as fits, and
+/// its full length.
+void to_sockaddr(const Inet_addr& a, void* sa, uint32_t* len, int family = AF_INET);
 
 /// Total length of an iovec array; -EINVAL when it overflows.
 long iov_length(const struct iovec* iov, size_t cnt);
@@ -56,6 +62,7 @@ class Socket : public fd::File {
   long fstat(struct stat* st) override;
 
   int type = 0;                   // SOCK_STREAM or SOCK_DGRAM
+  int family = AF_INET;           // or AF_INET6 (TCP)
   int protocol = 0;
   uint64_t rcvtimeo_ns = 0;       // 0: wait forever
   uint64_t sndtimeo_ns = 0;

@@ -93,10 +93,17 @@ class Tcp_socket final : public Socket, public tcp::Handler, public tcp::Listene
         return -EINVAL;                 // closed meanwhile
     }
     std::shared_ptr<tcp::Connection> c = listener_->accept();
+    // A listener on every address hears both families: an IPv4 socket
+    // takes IPv4 peers only, an IPv6 one both, unless IPV6_V6ONLY.
+    while (c && (tcp6_is_handle(c->remote().addr) ? family != AF_INET6 : v6only_)) {
+      c->abort();
+      c = listener_->accept();
+    }
     if (!c)
       return -EAGAIN;
     auto s = std::make_shared<Tcp_socket>(std::move(c));
     s->type = type;
+    s->family = family;
     s->protocol = protocol;
     peer = Inet_addr{s->conn_->remote().addr, s->conn_->remote().port};
     if (s->conn_->error())
@@ -214,7 +221,8 @@ class Tcp_socket final : public Socket, public tcp::Handler, public tcp::Listene
     m.msg_flags = 0;
     m.msg_controllen = 0;
     if (m.msg_name)
-      to_sockaddr(Inet_addr{conn_->remote().addr, conn_->remote().port}, m.msg_name, &m.msg_namelen);
+      to_sockaddr(Inet_addr{conn_->remote().addr, conn_->remote().port}, m.msg_name,
+                  &m.msg_namelen, family);
     if (want == 0)
       return 0;
     auto c = conn_;
@@ -363,6 +371,15 @@ class Tcp_socket final : public Socket, public tcp::Handler, public tcp::Listene
       }
     } else if (level == IPPROTO_IP) {
       return name == IP_TOS || name == IP_TTL || name == IP_MTU_DISCOVER ? 0 : -ENOPROTOOPT;
+    } else if (level == IPPROTO_IPV6 && family == AF_INET6) {
+      if (name == IPV6_V6ONLY) {
+        int v = 0;
+        if (int e = int_option(val, len, v))
+          return e;
+        v6only_ = v != 0;
+        return 0;
+      }
+      return name == IPV6_TCLASS || name == IPV6_UNICAST_HOPS ? 0 : -ENOPROTOOPT;
     } else {
       return -ENOPROTOOPT;
     }
@@ -411,6 +428,8 @@ class Tcp_socket final : public Socket, public tcp::Handler, public tcp::Listene
     }
     if (level == IPPROTO_IP && name == IP_TTL)
       return put_int_option(val, len, 64);
+    if (level == IPPROTO_IPV6 && family == AF_INET6 && name == IPV6_V6ONLY)
+      return put_int_option(val, len, v6only_);
     return -ENOPROTOOPT;
   }
 
@@ -622,6 +641,7 @@ class Tcp_socket final : public Socket, public tcp::Handler, public tcp::Listene
   tcp::Endpoint local_;
   tcp::Options opts_;
   bool reserved_ = false, reuse_addr_ = false, shut_rd_ = false, was_connected_ = false;
+  bool v6only_ = false;                 // IPV6_V6ONLY (an IPv6 socket's)
   bool linger_ = false;
   int linger_s_ = 0;
 };
