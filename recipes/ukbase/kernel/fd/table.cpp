@@ -171,6 +171,14 @@ void drop(std::shared_ptr<File> file)
 
 }  // namespace
 
+Held::Held(int fd) : file_(get(fd))
+{
+  if (file_)
+    file_->descriptors_++;
+}
+
+Held::~Held() { drop(std::move(file_)); }
+
 int install_at(int fd, std::shared_ptr<File> file, bool cloexec)
 {
   if (fd < 0 || fd >= MAX_FDS)
@@ -216,7 +224,7 @@ bool* cloexec_of(int fd)
 template <typename Op>
 long with_iovec(int n, const void* iov, int cnt, Op op)
 {
-  File* f = lookup(n);
+  Held f(n);
   if (!f)
     return -EBADF;
   auto* v = static_cast<const struct iovec*>(iov);
@@ -235,7 +243,7 @@ extern "C" {
 
 long sys_read(int n, void* buf, uint64_t len)
 {
-  fd::File* f = fd::lookup(n);
+  fd::Held f(n);
   if (!f)
     return -EBADF;
   return guarded([&] { return f->read(buf, len > fd::MAX_TRANSFER ? fd::MAX_TRANSFER : len); });
@@ -243,7 +251,7 @@ long sys_read(int n, void* buf, uint64_t len)
 
 long sys_write(int n, const void* buf, uint64_t len)
 {
-  fd::File* f = fd::lookup(n);
+  fd::Held f(n);
   if (!f)
     return -EBADF;
   return guarded([&] { return f->write(buf, len > fd::MAX_TRANSFER ? fd::MAX_TRANSFER : len); });
@@ -261,7 +269,7 @@ long sys_writev(int n, const void* iov, int cnt)
 
 long sys_pread64(int n, void* buf, uint64_t len, int64_t off)
 {
-  fd::File* f = fd::lookup(n);
+  fd::Held f(n);
   if (!f)
     return -EBADF;
   if (off < 0)
@@ -273,7 +281,7 @@ long sys_pread64(int n, void* buf, uint64_t len, int64_t off)
 
 long sys_preadv(int n, const void* iov, int cnt, int64_t off)
 {
-  fd::File* f = fd::lookup(n);
+  fd::Held f(n);
   if (!f)
     return -EBADF;
   auto* v = static_cast<const struct iovec*>(iov);

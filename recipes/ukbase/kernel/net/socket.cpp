@@ -287,6 +287,7 @@ long with_msghdr(int n, Msghdr* m, Op op)
     return -EFAULT;
   if (m->msg_iovlen > 1024)
     return -EMSGSIZE;
+  fd::Held keep(n);                     // another thread may close it while we block
   return guarded([&] { return op(*s, *m); });
 }
 

@@ -85,6 +85,23 @@ int install(std::shared_ptr<File> file, bool cloexec = false, int lowest = 0);
 /// The description behind fd, or null.
 File* lookup(int fd);
 std::shared_ptr<File> get(int fd);
+
+/// The description behind fd, held through a call that may block: it
+/// counts as one more descriptor, so a close() of fd meanwhile (from
+/// another thread) leaves it open until the call returns, as on Linux.
+class Held {
+ public:
+  explicit Held(int fd);
+  ~Held();
+  Held(const Held&) = delete;
+  Held& operator=(const Held&) = delete;
+  explicit operator bool() const { return file_ != nullptr; }
+  File* operator->() const { return file_.get(); }
+  File& operator*() const { return *file_; }
+
+ private:
+  std::shared_ptr<File> file_;
+};
 /// Put `file` at `fd` exactly (dup2/dup3), closing what was there.
 int install_at(int fd, std::shared_ptr<File> file, bool cloexec);
 int close(int fd);
