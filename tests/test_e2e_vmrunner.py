@@ -133,7 +133,7 @@ def test_a_vmrunner_script_drives_the_test_over_a_private_bridge(tmp_path):
     assert imported.status == 0, imported
     assert "runs as [test] script" in imported.out, imported
     toml = (folder / "service.toml").read_text()
-    for line in ("script = 'test.py'", "network = { bridge43 = '10.0.0.1/24' }",
+    for line in ("script = 'test.py'", "network = { bridge43 = { address = '10.0.0.1/24', address6 = ['fe80::e823:fcff:fef4:83e7/64'] } }",
                  "mode = 'bridge'", "bridge = 'bridge43'", "mac = 'c0:01:0a:00:00:2d'"):
         assert line in toml, toml
     built = project.doit("build:udp_echo")
@@ -257,7 +257,8 @@ def test_a_guest_dhcp_server_leases_to_its_own_clients_on_the_bridge(tmp_path):
                      {"service.cpp": DHCPD_SERVICE, "vm.json": DHCPD_VM, "test.py": DHCPD_TEST}, NIC)
     imported = project.ukbuild("import", "services/dhcp_server")
     assert imported.status == 0 and "service.cpp serves DHCP there itself" in imported.out, imported
-    assert "network = { bridge43 = { address = '10.0.0.1/24', dhcp = false } }" in \
+    assert "network = { bridge43 = { address = '10.0.0.1/24', address6 = " \
+        "['fe80::e823:fcff:fef4:83e7/64'], dhcp = false } }" in \
         project.path("services/dhcp_server/service.toml").read_text()
     result = project.doit("-v", "2", "test:dhcp_server")
     assert result.status == 0, result

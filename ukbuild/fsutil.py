@@ -41,8 +41,12 @@ def atomic_write(path: Path, data: bytes | str, mode: int | None = None) -> None
 
 
 def write_if_changed(path: Path, data: bytes | str, mode: int | None = None) -> bool:
-    """``atomic_write`` unless the file already holds ``data``; True if written."""
+    """``atomic_write`` unless the file already holds ``data``; True if
+    written. Either way, temporaries of ``path`` that a killed build left
+    behind are swept (its outputs have one writer)."""
     path = Path(path)
+    if path.parent.is_dir():
+        remove_leftovers(path)
     raw = data.encode() if isinstance(data, str) else data
     try:
         if path.read_bytes() == raw and (mode is None or (path.stat().st_mode & 0o777) == mode):
