@@ -478,7 +478,12 @@ void Service::start()
 {
   auto& inet = net::Interfaces::get(0);
   inet.network_config({10, 0, 0, 57}, {255, 255, 255, 0}, {10, 0, 0, 1});
+  inet.tcp().listen(4347, [](net::tcp::Connection_ptr conn) {
+    conn->write("late address\n");
+    conn->close();
+  });
   inet.add_addr(net::ip6::Addr{"fe80::4343"});
+  inet.add_addr(net::ip6::Addr{"fe80::4347"});
   inet.tcp().listen(4343, [&inet](net::tcp::Connection_ptr conn) {
     std::printf("tcp6 from %s\n", conn->remote().to_string().c_str());
     auto peer = conn->remote().address();
@@ -549,6 +554,12 @@ def talk(line):
                     break
                 text += got
     print("from", addr[0], repr(text))
+    late = socket.getaddrinfo("fe80::4347%bridge43", 4347, socket.AF_INET6, socket.SOCK_STREAM)[0][4]
+    with connect(late) as s:
+        said = s.recv(100)
+    print("the listener made before the address said", repr(said))
+    if said != b"late address\n":
+        return False
     if addr[0] == "fe80::4343" and text == b"hello over IPv6\n":
         vm.exit(0, "TCP over IPv6 both ways")
     return False
@@ -559,15 +570,17 @@ vm.boot(40, image_name="tcp6.elf.bin")
 
 
 def test_tcp_over_ipv6_link_local(tmp_path):
-    """listen(port) also listens on the stack's IPv6 addresses, and
-    connect() reaches an IPv6 peer: the host's IPv6 sockets on the private
-    bridge echo 200 kB through the guest and take its connection back."""
+    """listen(port) also listens on the stack's IPv6 addresses, those added
+    after it too, and connect() reaches an IPv6 peer: the host's IPv6
+    sockets on the private bridge echo 200 kB through the guest and take
+    its connection back."""
     result = imported_and_tested(tmp_path, "tcp6", "TCP over IPv6", TCP6_SERVICE, TCP6_TEST,
                                  "c0:01:0a:00:00:39")
     assert "200000 bytes echoed over IPv6" in result.out, result
     assert "tcp6 from [fe80:" in result.out or "tcp6 from fe80:" in result.out, result
     assert "tcp6 connected to " in result.out, result
     assert "TCP over IPv6 both ways" in result.out, result
+    assert "the listener made before the address said b'late address\\n'" in result.out, result
 
 
 HTTP_SERVICE = r"""#include <service>

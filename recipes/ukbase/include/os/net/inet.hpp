@@ -16,9 +16,9 @@
 //
 // IPv6: addresses are kept (add_addr, network_config6, addr6_config())
 // and answered for on the link: neighbour discovery, pings, UDP (bind6)
-// and TCP (connect to an IPv6 socket; listen(port) also on the IPv6
-// addresses the stack has when it is called). No routers: an IPv6 peer
-// must be on the link.
+// and TCP (connect to an IPv6 socket; listen(port) also on the stack's
+// IPv6 addresses, those added later too). No routers: an IPv6 peer must
+// be on the link.
 #pragma once
 
 #include <chrono>

@@ -134,6 +134,7 @@ void Inet::network_config6(ip6::Addr addr6, uint8_t prefix6, ip6::Addr gateway6)
     addr6_.input(addr6, prefix6 ? prefix6 : 64, ip6::Stateful_addr::infinite_lifetime,
                  ip6::Stateful_addr::infinite_lifetime);
     kernel_addr6(*this, addr6, true);
+    tcp_.address_added(addr6);
   }
   prefix6_ = prefix6;
   gateway6_ = gateway6;
@@ -154,6 +155,8 @@ void Inet::add_addr(const ip6::Addr& addr, uint8_t prefix, uint32_t pref_lifetim
     os::panic("Inet::add_addr: the prefix length must not be 0");
   addr6_.input(addr, prefix, pref_lifetime, valid_lifetime);
   kernel_addr6(*this, addr, valid_lifetime != 0);
+  if (valid_lifetime != 0)
+    tcp_.address_added(addr);
   INFO("Inet6", "Address configured %s/%u", addr.to_string().c_str(), prefix);
 }
 

@@ -96,6 +96,13 @@ tcp::Listener& TCP::listen(const Socket& socket, ConnectCallback cb)
   return *l;
 }
 
+void TCP::address_added(const ip6::Addr& addr)
+{
+  for (auto& [socket, l] : listeners_)
+    if (socket.address() == Addr(ip6::Addr::addr_any) && !l->is_closed())
+      engine_listen(*l, addr, socket.port());   // fails only if it listens there already
+}
+
 bool TCP::close(const Socket& socket)
 {
   auto it = listeners_.find(socket);

@@ -120,6 +120,8 @@ class TCP {
   void remove_connection(tcp::Connection& conn);
   void remove_listener(tcp::Listener& listener);
   tcp::Connection_ptr retrieve_shared(tcp::Connection* conn) const;
+  /// The stack got an IPv6 address: listen(port)'s listeners listen on it too.
+  void address_added(const ip6::Addr& addr);
 
  private:
   tcp::Connection_ptr start_connect(Socket local, Socket remote);
