@@ -40,6 +40,20 @@ int kernel_panic_action(void) { return action; }
 
 void kernel_on_panic(void (*handler)(const char* why)) { on_panic_handler = handler; }
 
+/* SET_CRASH's note (kernel/net/http/crash_context.cpp), when a service
+ * uses it: a weak reference, so that the panic path alone does not link it. */
+extern char* get_crash_context_buffer(void) __attribute__((weak));
+extern size_t get_crash_context_length(void) __attribute__((weak));
+
+static void print_context(void)
+{
+  if (!get_crash_context_buffer || !get_crash_context_length)
+    return;
+  const char* context = get_crash_context_buffer();
+  if (context[0])
+    kprintf("Context: %.*s\n", (int)(get_crash_context_length() - 1), context);
+}
+
 static void print_memory(void)
 {
   size_t heap = memory_heap_bytes();
@@ -82,6 +96,7 @@ void kernel_panic(const char* why)
   print_memory();
   kprint("\n*** Backtrace:\n");
   backtrace_print(__builtin_frame_address(0), kwrite);
+  print_context();
   if (on_panic_handler) {
     void (*handler)(const char*) = on_panic_handler;
     on_panic_handler = 0;               /* once */

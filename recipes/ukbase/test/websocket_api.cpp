@@ -111,8 +111,11 @@ void on_message(int id, net::WebSocket& ws, net::WebSocket::Message_ptr msg)
       ws.write("started");
       return;
     }
-    if (text == "panic")
+    if (text == "panic") {
+      // A service's own panic handler does not replace SET_CRASH's note.
+      os::on_panic([](const char* why) { std::printf("[ws] on_panic: %s\n", why); });
       os::panic("panic requested over a WebSocket");
+    }
     if (text == "shutdown") {
       std::printf("[ws] shutdown\n");
       Timers::oneshot(100ms, [](Timers::id_t) { os::shutdown(); });

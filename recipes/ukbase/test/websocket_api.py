@@ -491,5 +491,7 @@ def panic_note(r, g, port):
     out = g.output()
     r.check(up is not None and re.search(PANIC, out, re.M) is not None
             and re.search(r"^Context: WebSocket 1: 10\.0\.2\.15:8000 10\.0\.2\.2:\d+ \(ESTABLISHED\)$", out, re.M)
-            is not None, "WebSocket: a panic prints SET_CRASH's note (the connection)",
+            is not None and re.search(r"^\[ws\] on_panic: panic requested over a WebSocket$", out, re.M)
+            is not None,
+            "WebSocket: a panic prints SET_CRASH's note (the connection) and runs on_panic's handler",
             "---- serial (websocket_api panic) ----\n%s\n----" % out)
