@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel/memory.h"
 #include "kernel/arch.h"
 #include "kernel/backtrace.h"
 #include "kernel/boot.h"
@@ -111,9 +112,17 @@ static const char* demangled(const char* name)
   return out;
 }
 
+/* A frame record on the boot stack (in the image) or on a thread's stack
+ * (heap pages, mmap()ed for it): memory that is mapped, so reading a
+ * record there cannot fault even if a frame pointer is stale. */
 static int frame_ok(uintptr_t fp)
 {
-  return (fp & 7) == 0 && fp >= (uintptr_t)__image_start && fp + 16 <= (uintptr_t)_end;
+  if (fp & 7)
+    return 0;
+  if (fp >= (uintptr_t)__image_start && fp + 16 <= (uintptr_t)_end)
+    return 1;
+  uintptr_t heap = memory_heap_start();
+  return heap && fp >= heap && fp + 16 <= heap + memory_heap_bytes();
 }
 
 static int text_ok(uintptr_t pc)

@@ -622,12 +622,33 @@ void abort_in_main()
   std::abort();
 }
 
+__attribute__((noinline)) void panicking_thread_body()
+{
+  std::printf("[test] panicking in thread %ld\n", gettid_());
+  os::panic("panic requested in a thread");
+}
+
+void* panicking_thread(void*)
+{
+  panicking_thread_body();
+  return nullptr;
+}
+
+void panic_in_thread()
+{
+  pthread_t t;
+  pthread_create(&t, nullptr, panicking_thread, nullptr);
+  pthread_join(t, nullptr);
+}
+
 }  // namespace
 
 void Service::start()
 {
   if (std::string(os::cmdline_args()).find("abort-main") != std::string::npos)
     abort_in_main();
+  if (std::string(os::cmdline_args()).find("panic-thread") != std::string::npos)
+    panic_in_thread();
   alone_and_clone();
   create_join();
   round_robin();

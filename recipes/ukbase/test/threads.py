@@ -79,3 +79,12 @@ def run(r, plat, kernel, boot, machine):
                 detail)
     r.check(not re.search(r"\[ Kernel \] thread \d+ ended", out),
             "threads on %s: ... and does not end just a thread" % machine, detail)
+
+    status, out, took = boot(kernel, machine, "panic-thread")
+    detail = "---- serial (threads panic-thread) ----\n%s\n----" % out
+    check_lines(r, out, [r"^\[test\] panicking in thread \d+$", PANIC,
+                         r"^CPU: 0, Reason: panic requested in a thread$", r"^\*\*\* Backtrace:$",
+                         r"^\[\d+\] 0x[0-9a-f]+ \+ 0x[0-9a-f]+: .*panicking_thread_body",
+                         r"^\[\d+\] 0x[0-9a-f]+ \+ 0x[0-9a-f]+: .*panicking_thread\b"],
+                "threads on %s: a panic in a thread: its backtrace goes through the thread's "
+                "own stack" % machine, detail)
