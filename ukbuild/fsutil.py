@@ -45,8 +45,7 @@ def write_if_changed(path: Path, data: bytes | str, mode: int | None = None) -> 
     written. Either way, temporaries of ``path`` that a killed build left
     behind are swept (its outputs have one writer)."""
     path = Path(path)
-    if path.parent.is_dir():
-        remove_leftovers(path)
+    remove_leftovers(path)
     raw = data.encode() if isinstance(data, str) else data
     try:
         if path.read_bytes() == raw and (mode is None or (path.stat().st_mode & 0o777) == mode):

@@ -45,29 +45,26 @@ Handles& handles()
 
 void collect_handles();
 
-bool handle_address(uint32_t handle, Addr6& out)
+// The interface that has `a` among its IPv6 addresses, or null.
+Interface* owner6(const Addr6& a)
 {
-  Handles& h = handles();
-  uint32_t index = handle - HANDLE_BASE;
-  if (!tcp6_is_handle(handle) || index >= h.addr.size())
-    return false;
-  std::memcpy(out.b, h.addr[index].data(), 16);
-  return true;
+  for (auto& i : all_interfaces())
+    for (auto& mine : i->addr6)
+      if (mine == a)
+        return i.get();
+  return nullptr;
 }
 
-// The interface that has `src` among its IPv6 addresses; else, for the
-// unspecified source, the first with any.
+// The interface to send from `src` through: its owner; else the first
+// with any IPv6 address.
 Interface* route6(const Addr6& src)
 {
-  Interface* first = nullptr;
-  for (auto& i : all_interfaces()) {
-    for (auto& a : i->addr6)
-      if (a == src)
-        return i.get();
-    if (!first && !i->addr6.empty())
-      first = i.get();
-  }
-  return first;
+  if (Interface* i = owner6(src))
+    return i;
+  for (auto& i : all_interfaces())
+    if (!i->addr6.empty())
+      return i.get();
+  return nullptr;
 }
 
 class Kernel_host final : public tcp::Host {
@@ -88,7 +85,7 @@ class Kernel_host final : public tcp::Host {
   uint32_t source_for(uint32_t dst) override
   {
     Addr6 to, from;
-    if (handle_address(dst, to)) {
+    if (tcp6_address(dst, to.b)) {
       for (auto& i : all_interfaces())
         if (i->source6_for(to, from))
           return tcp6_handle(from.b);
@@ -107,13 +104,8 @@ class Kernel_host final : public tcp::Host {
   bool is_local(uint32_t addr) override
   {
     Addr6 a;
-    if (handle_address(addr, a)) {
-      for (auto& i : all_interfaces())
-        for (auto& mine : i->addr6)
-          if (mine == a)
-            return true;
-      return false;
-    }
+    if (tcp6_address(addr, a.b))
+      return owner6(a) != nullptr;
     return is_local_address(addr);
   }
 
@@ -151,7 +143,7 @@ class Kernel_host final : public tcp::Host {
   bool transmit6(uint32_t src, uint32_t dst, size_t len, tcp::Segment_writer& w)
   {
     Addr6 from, to;
-    if (!handle_address(src, from) || !handle_address(dst, to))
+    if (!tcp6_address(src, from.b) || !tcp6_address(dst, to.b))
       return false;
     Interface* i = route6(from);
     if (!i)
@@ -265,10 +257,11 @@ uint32_t tcp6_handle(const uint8_t addr[16])
 
 bool tcp6_address(uint32_t handle, uint8_t out[16])
 {
-  Addr6 a;
-  if (!handle_address(handle, a))
+  Handles& h = handles();
+  uint32_t index = handle - HANDLE_BASE;
+  if (!tcp6_is_handle(handle) || index >= h.addr.size())
     return false;
-  std::memcpy(out, a.b, 16);
+  std::memcpy(out, h.addr[index].data(), 16);
   return true;
 }
 

@@ -4,7 +4,6 @@
 // are what IncludeOS services use it for.
 #include <kernel/crash_context.hpp>
 
-
 namespace {
 
 constexpr size_t CONTEXT_LENGTH = 4096;
