@@ -18,6 +18,7 @@
    `-netdev socket`); bootable disk images through boot/mbr.bin (ukboot-1)
    from virtio-blk and IDE under SeaBIOS, and the loader's errors;
    IncludeOS's file system and device API (test/includeos_fs.py);
+   IncludeOS's router, conntrack, NAT and filter chains (test/router.py);
    IncludeOS's HTTP and WebSocket APIs (test/http_api.py,
    test/websocket_api.py).
 5. Optionally (--timings) the median boot-to-exit time per machine and
@@ -424,6 +425,8 @@ def main():
             http_api.run(r, plat, http_api.build(plat, work, a.verbose), work)
             import websocket_api
             websocket_api.run(r, plat, websocket_api.build(plat, work, a.verbose))
+            import router
+            router.run(r, plat, router.build(plat, work, a.verbose))
             boot_times = devices.run_disk_boot_tests(r, plat, work, features, check_run, boot,
                                                      a.timings, built["files"], built["fat16"])
 

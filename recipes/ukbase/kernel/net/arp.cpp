@@ -114,11 +114,16 @@ void Interface::arp_receive(const uint8_t* f, size_t len)
     known = known || e.ip == spa;
   if (spa && (known || for_us))
     arp_learn(spa, sha);
-  if (op == OP_REQUEST && for_us) {
+  // Proxy ARP (RFC 1027) answers askers on this subnet only: another
+  // interface sharing the segment (routing to the same address through
+  // us) would pass a packet back and forth until its TTL ran out.
+  bool proxied = !for_us && op == OP_REQUEST && proxy_arp && tpa && tpa != spa
+                 && !on_link(tpa) && on_link(spa) && proxy_arp(tpa);
+  if (op == OP_REQUEST && (for_us || proxied)) {
     uint8_t* out = begin_frame(sha, ETH_ARP);
     if (!out)
       return;
-    write_arp(out + ETH_HDR, OP_REPLY, nic->mac, address, sha, spa);
+    write_arp(out + ETH_HDR, OP_REPLY, nic->mac, tpa, sha, spa);
     std::memset(out + ETH_HDR + ARP_LEN, 0, 60 - ETH_HDR - ARP_LEN);   // minimum frame
     nic->transmit(out, 60);
     tx_packets++;

@@ -168,6 +168,12 @@ void Interface::ip_receive(uint8_t* f, size_t len)
     return;
   }
   uint32_t src = get32(ip + 12), dst = get32(ip + 16);
+  if (hooks4 && address) {                     // the service's chains decide
+    if (on_link(src) && src != address)
+      arp_learn(src, f + 6);
+    hooks4->received(*this, ip, total);
+    return;
+  }
   if (!accepts(dst)) {
     rx_dropped++;
     return;
@@ -176,10 +182,16 @@ void Interface::ip_receive(uint8_t* f, size_t len)
   // ARP round trip.
   if (address && on_link(src) && src != address)
     arp_learn(src, f + 6);
+  ip_input(ip, total);
+}
+
+void Interface::ip_input(const uint8_t* ip, size_t len)
+{
+  size_t hl = size_t(ip[0] & 15) * 4;
   if (get16(ip + 6) & 0x3FFF)                  // more fragments, or an offset
-    reassemble(ip, hl, ip + hl, total - hl);
+    reassemble(ip, hl, ip + hl, len - hl);
   else
-    ip_deliver(ip, ip + hl, total - hl);
+    ip_deliver(ip, ip + hl, len - hl);
 }
 
 // A whole IPv4 payload (`ip`: a header with its addresses and protocol).
@@ -280,7 +292,7 @@ bool icmp_echo_request(Interface& iface, uint32_t dst, uint16_t id, uint16_t seq
   });
 }
 
-void Interface::icmp_unreachable(const uint8_t* ip, uint8_t code)
+void Interface::icmp_error(const uint8_t* ip, uint8_t type, uint8_t code, uint32_t info)
 {
   // A token bucket: 100 a second, bursts of 10.
   uint64_t now = clock_monotonic_ns();
@@ -296,10 +308,10 @@ void Interface::icmp_unreachable(const uint8_t* ip, uint8_t code)
   size_t quoted = std::min<size_t>(get16(ip + 2), hl + 8);
   uint32_t to = get32(ip + 12);
   send_ip(to, PROTO_ICMP, 8 + quoted, [&](uint8_t* out) {
-    out[0] = ICMP_UNREACHABLE;
+    out[0] = type;
     out[1] = code;
     put16(out + 2, 0);
-    put32(out + 4, 0);
+    put32(out + 4, info);
     std::memcpy(out + 8, ip, quoted);
     put16(out + 2, checksum_finish(checksum_add(0, out, 8 + quoted)));
   });
@@ -396,27 +408,82 @@ bool Interface::send_fragmented(uint32_t src, uint32_t dst, uint8_t proto, const
     bool more = off + n < len;
     size_t flen = ETH_HDR + IP_HDR + n;
     std::vector<uint8_t> heap;
-    uint8_t* frame = mac && backlog_.empty() ? nic->tx_buffer() : nullptr;
-    if (!frame) {
-      heap.resize(flen);
-      frame = heap.data();
-    }
+    uint8_t* frame = frame_buffer(mac, flen, heap);
     std::memcpy(frame + 6, nic->mac, 6);
     put16(frame + 12, ETH_IPV4);
     write_ip_header(frame + ETH_HDR, src, dst, proto, n, id,
                     static_cast<uint16_t>((more ? 0x2000 : 0) | (off / 8)));
     std::memcpy(frame + ETH_HDR + IP_HDR, l4 + off, n);
-    if (!mac) {
-      arp_queue(hop, std::move(heap));
-    } else if (!heap.empty()) {
-      std::memcpy(frame, mac, 6);
-      if (!queue_frame(std::move(heap)))
-        return false;
-    } else {
-      send_frame(frame, flen, mac, hop);
-    }
+    if (!finish_frame(frame, flen, mac, hop, heap))
+      return false;
   }
   return true;
+}
+
+uint8_t* Interface::frame_buffer(const uint8_t* mac, size_t len, std::vector<uint8_t>& heap)
+{
+  uint8_t* frame = mac && backlog_.empty() ? nic->tx_buffer() : nullptr;
+  if (!frame) {
+    heap.resize(len);
+    frame = heap.data();
+  }
+  return frame;
+}
+
+bool Interface::finish_frame(uint8_t* frame, size_t len, const uint8_t* mac, uint32_t hop,
+                             std::vector<uint8_t>& heap)
+{
+  if (!mac) {
+    arp_queue(hop, std::move(heap));
+    return true;
+  }
+  if (!heap.empty()) {
+    std::memcpy(frame, mac, 6);
+    return queue_frame(std::move(heap));
+  }
+  send_frame(frame, len, mac, hop);
+  return true;
+}
+
+bool Interface::send_hooked(std::vector<uint8_t> packet)
+{
+  if (hooks4->sending(*this, packet.data(), packet.size()))
+    return true;
+  tx_dropped++;
+  return false;
+}
+
+bool Interface::send_packet(const uint8_t* ip, size_t len, uint32_t hop)
+{
+  if (len < IP_HDR || !address) {
+    tx_dropped++;
+    return false;
+  }
+  if (!backlog_.empty())
+    flush_backlog();
+  uint32_t dst = get32(ip + 16);
+  size_t hl = size_t(ip[0] & 15) * 4;
+  if (len > MTU) {
+    if (get16(ip + 6) & 0x4000) {              // don't fragment: tell the sender (RFC 1191)
+      if (get32(ip + 12) != address)
+        icmp_error(ip, 3, 4 /* fragmentation needed */, MTU);
+      tx_dropped++;
+      return false;
+    }
+    return send_fragmented(get32(ip + 12), dst, ip[9], ip + hl, len - hl);
+  }
+  const uint8_t* mac;
+  if (hop)
+    mac = is_broadcast(hop) ? BROADCAST_MAC : arp_lookup(hop);
+  else
+    next_hop(dst, hop, mac);
+  size_t flen = ETH_HDR + len;
+  std::vector<uint8_t> heap;
+  uint8_t* frame = frame_buffer(mac, flen, heap);
+  std::memcpy(frame + 6, nic->mac, 6);
+  put16(frame + 12, ETH_IPV4);
+  std::memcpy(frame + ETH_HDR, ip, len);
+  return finish_frame(frame, flen, mac, hop, heap);
 }
 
 uint8_t* Interface::begin_frame(const uint8_t* dst_mac, uint16_t type)

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,6 +57,23 @@ extern const uint8_t BROADCAST_MAC[6];
 
 // ---- the interface ----------------------------------------------------------
 
+class Interface;
+
+/// A service's say over an interface's IPv4 packets: IncludeOS's filter
+/// chains and forwarding (net/includeos/ip4.cpp). Once an interface has
+/// hooks, every IPv4 packet it receives or makes goes to them instead.
+class Ip4_hooks {
+ public:
+  virtual ~Ip4_hooks() = default;
+  /// A packet `iface` received (`ip`: its header, checksum verified;
+  /// `len`: its total length). The hooks deliver it (ip_input()),
+  /// forward it or drop it.
+  virtual void received(Interface& iface, const uint8_t* ip, size_t len) = 0;
+  /// A packet `iface` made, header and all, before it is routed. The
+  /// hooks send it (send_packet()) or drop it: false when dropped.
+  virtual bool sending(Interface& iface, const uint8_t* ip, size_t len) = 0;
+};
+
 class Interface {
  public:
   Interface(Nic* nic, unsigned index);
@@ -81,7 +99,25 @@ class Interface {
   }
   /// ICMP destination unreachable (type 3, `code`) about the packet whose
   /// IP header is `ip`, rate-limited (RFC 1812 4.3.2.8).
-  void icmp_unreachable(const uint8_t* ip, uint8_t code);
+  void icmp_unreachable(const uint8_t* ip, uint8_t code) { icmp_error(ip, 3, code); }
+  /// Any ICMP error (`type`, `code`; `info`: the 32 bits after the
+  /// checksum, such as the next hop's MTU), rate-limited the same way.
+  void icmp_error(const uint8_t* ip, uint8_t type, uint8_t code, uint32_t info = 0);
+
+  /// Proxy ARP: asked for an address not ours, answer with our MAC when
+  /// this says yes (a router's route check, IncludeOS's set_route_checker).
+  std::function<bool(uint32_t ip)> proxy_arp;
+
+  /// The hooks this interface's IPv4 packets go through, if any.
+  Ip4_hooks* hooks4 = nullptr;
+  /// Deliver a received packet here (the hooks found it is ours): its
+  /// fragments reassembled, its payload to ICMP, UDP or TCP.
+  void ip_input(const uint8_t* ip, size_t len);
+  /// Send a whole IPv4 packet (the hooks route it) to `hop`, 0: to its
+  /// destination if that is on the link, else to the gateway. A packet
+  /// larger than the MTU leaves in fragments, or is answered with ICMP
+  /// "fragmentation needed" when it may not be fragmented.
+  bool send_packet(const uint8_t* ip, size_t len, uint32_t hop = 0);
   /// Send what waits in the transmit backlog, as far as the NIC takes it.
   void flush_backlog();
   bool backlog_empty() const { return backlog_.empty(); }
@@ -129,6 +165,13 @@ class Interface {
   void write_ip_header(uint8_t* ip, uint32_t src, uint32_t dst, uint8_t proto, size_t l4_len,
                        uint16_t id, uint16_t fragment);
   bool next_hop(uint32_t dst, uint32_t& hop, const uint8_t*& mac);
+  /// Where a frame of `len` bytes is built: the NIC's buffer when it can
+  /// go at once (`mac` known, nothing waiting), else `heap`.
+  uint8_t* frame_buffer(const uint8_t* mac, size_t len, std::vector<uint8_t>& heap);
+  /// Send, queue behind ARP or in the backlog, a frame frame_buffer() gave.
+  bool finish_frame(uint8_t* frame, size_t len, const uint8_t* mac, uint32_t hop,
+                    std::vector<uint8_t>& heap);
+  bool send_hooked(std::vector<uint8_t> packet);
   bool send_fragmented(uint32_t src, uint32_t dst, uint8_t proto, const uint8_t* l4, size_t len);
   void send_frame(uint8_t* frame, size_t len, const uint8_t* mac, uint32_t hop);
   /// A complete frame (destination MAC filled in) for the backlog.
@@ -244,6 +287,13 @@ bool Interface::send_ip(uint32_t dst, uint8_t proto, size_t l4_len, Fill fill, u
     tx_dropped++;
     return false;
   }
+  if (hooks4) {                                // the service's chains see it first
+    std::vector<uint8_t> packet(IP_HDR + l4_len);
+    write_ip_header(packet.data(), src, dst, proto, l4_len, ip_id_++,
+                    IP_HDR + l4_len > MTU ? 0 : 0x4000);
+    fill(packet.data() + IP_HDR);
+    return send_hooked(std::move(packet));
+  }
   if (!backlog_.empty())
     flush_backlog();                           // keep the order of what is sent
   if (IP_HDR + l4_len > MTU) {                 // the slow path: fragments
@@ -257,25 +307,12 @@ bool Interface::send_ip(uint32_t dst, uint8_t proto, size_t l4_len, Fill fill, u
     return false;
   size_t len = ETH_HDR + IP_HDR + l4_len;
   std::vector<uint8_t> heap;                   // while ARP resolves `hop`, or the ring is full
-  uint8_t* frame = mac && backlog_.empty() ? nic->tx_buffer() : nullptr;
-  if (!frame) {
-    heap.resize(len);
-    frame = heap.data();
-  }
+  uint8_t* frame = frame_buffer(mac, len, heap);
   std::memcpy(frame + 6, nic->mac, 6);
   put16(frame + 12, ETH_IPV4);
   write_ip_header(frame + ETH_HDR, src, dst, proto, l4_len, ip_id_++, 0x4000 /* don't fragment */);
   fill(frame + ETH_HDR + IP_HDR);
-  if (!mac) {
-    arp_queue(hop, std::move(heap));
-    return true;
-  }
-  if (!heap.empty()) {
-    std::memcpy(frame, mac, 6);
-    return queue_frame(std::move(heap));
-  }
-  send_frame(frame, len, mac, hop);
-  return true;
+  return finish_frame(frame, len, mac, hop, heap);
 }
 
 }  // namespace ukbase::net

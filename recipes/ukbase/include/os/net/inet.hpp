@@ -32,6 +32,7 @@
 #include <hw/nic.hpp>
 #include <info>
 #include <net/addr.hpp>
+#include <net/conntrack.hpp>
 #include <net/dhcp/dh4client.hpp>
 #include <net/dns/client.hpp>
 #include <net/error.hpp>
@@ -127,10 +128,41 @@ class Inet {
   const ip6::Addr_list& addr6_config() const noexcept { return addr6_; }
 
   // -- protocols --
+  /// The IPv4 layer: packet filter chains, forwarding, ship() (net/ip4/ip4.hpp).
+  IP4& ip_obj() noexcept { return ip4_; }
   TCP& tcp() noexcept { return tcp_; }
   UDP& udp() noexcept { return udp_; }
   ICMPv4& icmp() noexcept { return icmp_; }
   dns::Client& dns() noexcept { return dns_; }
+
+  /// Proxy ARP: an ARP request for an address off this link that
+  /// `checker` says yes to (a Router's route_check()) is answered with
+  /// this interface's MAC, so the asker sends those packets here.
+  using Route_checker = delegate<bool(ip4::Addr)>;
+  void set_route_checker(Route_checker checker);
+
+  // -- connection tracking (net/conntrack.hpp) --
+  /// Track this stack's packets in `ct` (several stacks may share one).
+  void enable_conntrack(std::shared_ptr<Conntrack> ct);
+  std::shared_ptr<Conntrack>& conntrack() noexcept { return conntrack_; }
+
+  // -- stacks by index, as IncludeOS's Inet::stack<N>() and ifconfig<N>() --
+  /// Interface N's stack (net::Interfaces::get(N)).
+  template <int N = 0>
+  static Inet& stack()
+  {
+    return stack_at(N);
+  }
+  /// Interface N's stack, configured with these addresses.
+  template <int N = 0>
+  static Inet& ifconfig(ip4::Addr addr, ip4::Addr nmask, ip4::Addr gateway,
+                        ip4::Addr dns = IP4::ADDR_ANY)
+  {
+    Inet& s = stack_at(N);
+    s.network_config(addr, nmask, gateway, dns);
+    return s;
+  }
+  static Inet& stack_at(int N);
 
   // -- DNS --
   /// Resolve `hostname` (an A record) with the interface's DNS server.
@@ -170,6 +202,8 @@ class Inet {
 
  private:
   hw::Nic& nic_;
+  IP4 ip4_;
+  std::shared_ptr<Conntrack> conntrack_;
   UDP udp_;
   TCP tcp_;
   ICMPv4 icmp_;

@@ -40,7 +40,7 @@ void reconfigure(const Inet& inet, const knet::Iface_config& c)
 
 }  // namespace
 
-Inet::Inet(hw::Nic& nic) : nic_(nic), udp_(*this), tcp_(*this), icmp_(*this), dns_(*this) {}
+Inet::Inet(hw::Nic& nic) : nic_(nic), ip4_(*this), udp_(*this), tcp_(*this), icmp_(*this), dns_(*this) {}
 
 Inet::~Inet() = default;
 

@@ -13,6 +13,7 @@
 
 #include <delegate>
 #include <net/ip4/addr.hpp>
+#include <net/ip4/packet_ip4.hpp>
 
 namespace net {
 
@@ -82,6 +83,13 @@ class ICMPv4 {
   void ping(ip4::Addr ip, icmp_func callback, int sec_wait = SEC_WAIT_FOR_REPLY);
   void ping(const std::string& hostname);
   void ping(const std::string& hostname, icmp_func callback, int sec_wait = SEC_WAIT_FOR_REPLY);
+
+  /// ICMP errors about a packet this stack got (sent to its source, at
+  /// most 100 a second): "time exceeded" (code 0: TTL exceeded in
+  /// transit) and "destination unreachable" (code 0 net, 1 host, 3 port,
+  /// 4 fragmentation needed, ...).
+  void time_exceeded(std::unique_ptr<PacketIP4> pkt, uint8_t code = 0);
+  void destination_unreachable(std::unique_ptr<PacketIP4> pkt, uint8_t code);
 
  private:
   Stack& stack_;
