@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include <debug>                     // debug(): IncludeOS's router code uses it
 #include <delegate>
 #include <net/conntrack.hpp>
 #include <net/inet.hpp>
