@@ -12,7 +12,8 @@ STAMP  := $(VENV)/.ukbuild-installed
 SYSTEM_TOOLS := qemu-system-x86_64:qemu-system-x86 qemu-img:qemu-utils \
 	objcopy:binutils mcopy:mtools mkfs.fat:dosfstools nasm:nasm \
 	virt-xml-validate:libvirt-clients xmllint:libxml2-utils gdb:gdb \
-	dnsmasq:dnsmasq-base ping:iputils-ping
+	dnsmasq:dnsmasq-base ping:iputils-ping \
+	libvirtd:libvirt-daemon-driver-qemu virtlogd:libvirt-daemon
 
 .PHONY: run test setup system clean-all
 
@@ -30,7 +31,7 @@ system:
 	@missing=""; \
 	for pair in $(SYSTEM_TOOLS); do \
 	  cmd=$${pair%%:*}; pkg=$${pair#*:}; \
-	  command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; \
+	  command -v $$cmd >/dev/null 2>&1 || test -x /usr/sbin/$$cmd || missing="$$missing $$pkg"; \
 	done; \
 	$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || missing="$$missing python3-venv"; \
 	test -f /usr/share/qemu/qboot.rom || missing="$$missing qemu-system-data"; \

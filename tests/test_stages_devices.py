@@ -1,6 +1,7 @@
 """Stages for disks, images, networks and launch targets, with no QEMU run."""
 
 import json
+import re
 import shutil
 import struct
 import subprocess
@@ -173,7 +174,7 @@ def test_disk_boot_uses_seabios_and_the_image(project, platform):
                                    {"a.cpp": ""}))
     args = list(launch(s, platform, "db.kernel").args)
     assert args[:2] == ["-machine", "pc"] and "-bios" not in args and "-kernel" not in args
-    assert "file=db.vmdk,format=vmdk,if=none,id=boot,snapshot=on" in args
+    assert "file=db.vmdk,format=vmdk,snapshot=on,if=none,id=boot" in args
     assert "virtio-blk-pci,drive=boot,bootindex=0" in args
 
 
@@ -196,10 +197,10 @@ def test_run_sh_checks_taps_and_makes_persistent_overlays(service, platform, tmp
     assert "qemu-img create -q -f qcow2 -F vmdk -b ../disks/keep.vmdk persistent/keep.qcow2.tmp.$$\n  mv persistent/keep.qcow2.tmp.$$ persistent/keep.qcow2" in text
 
 
-def test_domain_xml_is_valid_libvirt(service, tmp_path):
+def test_domain_xml_is_valid_libvirt(service, platform, tmp_path):
     if shutil.which("virt-xml-validate") is None:
         pytest.fail("virt-xml-validate is missing (Debian: libvirt-clients; make test installs it)")
-    context = domain_context(service, tmp_path, tmp_path / "dev.kernel", kvm=False)
+    context = domain_context(launch(service, platform, "dev.kernel"), tmp_path, kvm=False)
     xml = tmp_path / "domain.xml"
     xml.write_text(render("domain.xml.j2", descriptor="x", **context))
     out = subprocess.run(["virt-xml-validate", str(xml)], capture_output=True, text=True)
@@ -209,15 +210,18 @@ def test_domain_xml_is_valid_libvirt(service, tmp_path):
 
     assert ET.parse(xml).getroot().findtext("description") == 'Disks & <nets> "quoted"'
     assert "&lt;nets&gt;" in text
-    assert '<domain type="qemu">' in text and f"<kernel>{tmp_path}/dev.kernel</kernel>" in text
+    assert '<domain type="qemu" xmlns:qemu=' in text and f"<kernel>{tmp_path}/dev.kernel</kernel>" in text
+    assert 'machine="pc"' in text and '<loader type="rom" readonly="yes">/usr/share/qemu/qboot.rom' in text
     assert '<target dev="vda" bus="virtio"/>' in text and '<target dev="hda" bus="ide"/>' in text
     assert "<readonly/>" in text and text.count("<transient/>") == 1
-    assert '<portForward proto="udp" address="127.0.0.1">' in text
+    # libvirt 9 has no port forwards for user networking: that NIC goes to QEMU as run.sh has it
+    assert '<qemu:arg value="user,id=ukbuild-net0,hostfwd=udp:127.0.0.1:5555-:7"/>' in text
+    assert "<interface type=\"user\">" not in text
     assert '<target dev="tap7" managed="no"/>' in text
 
 
-def test_vm_json_follows_vmrunner(service):
-    config = vmrunner_config(service, "dev.kernel")
+def test_vm_json_follows_vmrunner(service, platform):
+    config = vmrunner_config(launch(service, platform, "dev.kernel"))
     assert config["image"] == "dev.kernel" and config["mem"] == 128 and config["smp"] == 1
     for drive in config["drives"]:
         assert {"file", "type", "format", "media"} <= set(drive)
@@ -278,3 +282,49 @@ def test_auto_accel_says_in_one_line_when_it_falls_back_to_tcg(service, platform
     assert out.stderr.strip().splitlines()[-1] == \
         "dev: KVM is not usable here (needs read-write /dev/kvm and a CPU with vmx or svm); using TCG"
     assert out.stdout.startswith("-accel tcg ")
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "services"
+
+
+@pytest.mark.parametrize("folder", sorted(p.parent for p in EXAMPLES.glob("*/service.toml")),
+                         ids=lambda p: p.name)
+def test_run_sh_domain_xml_and_vm_json_format_one_machine(folder, tmp_path):
+    """The three launch targets come from one Machine: they name the same
+    machine type, firmware, memory, CPUs, kernel or boot disk, disks and NICs."""
+    import xml.etree.ElementTree as ET
+
+    from ukbuild.stages.qemu import Machine
+
+    service = load_service(folder)
+    platform = load_platform(FAKE)
+    machine = launch(service, platform, f"{service.name}.kernel", build_dir=tmp_path)
+    assert Machine.from_json(json.loads(json.dumps(machine.to_json()))) == machine
+    args = list(machine.args)
+    domain = ET.fromstring(render("domain.xml.j2", descriptor="x",
+                                  **domain_context(machine, tmp_path, kvm=False)))
+    config = vmrunner_config(machine)
+
+    qemu_type = args[args.index("-machine") + 1]
+    assert domain.find("os/type").get("machine") == qemu_type == machine.type
+    bios = args[args.index("-bios") + 1] if "-bios" in args else ""
+    loader = domain.findtext("os/loader") or ""
+    assert Path(loader).name == bios
+    assert int(args[args.index("-m") + 1]) == int(domain.findtext("memory")) == config["mem"]
+    assert int(args[args.index("-smp") + 1]) == int(domain.findtext("vcpu")) == config["smp"]
+    if "-kernel" in args:
+        kernel = args[args.index("-kernel") + 1]
+        assert domain.findtext("os/kernel") == str(tmp_path / kernel) and config["image"] == kernel
+        assert (args[args.index("-append") + 1] if "-append" in args else "") \
+            == (domain.findtext("os/cmdline") or "") == config.get("cmdline", "")
+    else:
+        assert domain.find("os/kernel") is None
+    qemu_files = [a.split(",")[0].removeprefix("file=") for a in args[1::1]
+                  if a.startswith("file=")]
+    domain_files = [d.find("source").get("file") for d in domain.findall("devices/disk")]
+    assert domain_files == [str(tmp_path / f) for f in qemu_files]
+    macs = re.findall(r"mac=([0-9a-f:]{17})", " ".join(args))
+    domain_macs = [i.find("mac").get("address") for i in domain.findall("devices/interface")] \
+        + re.findall(r"mac=([0-9a-f:]{17})", " ".join(
+            a.get("value") for a in domain.iter("{http://libvirt.org/schemas/domain/qemu/1.0}arg")))
+    assert sorted(macs) == sorted(domain_macs) == sorted(n["mac"] for n in config.get("net", []))

@@ -26,7 +26,8 @@ def problems(config: dict) -> list[str]:
 @pytest.mark.parametrize("folder", service_folders(REPO), ids=lambda f: f.name)
 def test_every_example_writes_a_vm_json_vmrunner_accepts(folder, tmp_path):
     service = load_service(folder)
-    config = vmrunner_config(service, f"{service.name}.kernel", tmp_path)
+    config = vmrunner_config(launch(service, load_platform(FAKE), f"{service.name}.kernel",
+                                    build_dir=tmp_path))
     assert problems(json.loads(json.dumps(config))) == []
     assert config["description"] == service.description and config["mem"] == service.vm.memory
 
@@ -80,7 +81,8 @@ def test_a_vmdk_disk_is_left_out_and_said_once(project, tmp_path):
                                                    "mod1.json": "{}", "seed": ""})
     service = load_service(folder)
     build = project / "build" / "dk"
-    config = vmrunner_config(service, "dk.kernel", build)
+    machine = launch(service, load_platform(FAKE), "dk.kernel", build_dir=build)
+    config = vmrunner_config(machine)
     assert problems(config) == []
     assert config["drives"] == [{"file": "disks/data.raw", "type": "ide", "format": "raw",
                                  "media": "disk", "name": "data"}]
@@ -88,10 +90,10 @@ def test_a_vmdk_disk_is_left_out_and_said_once(project, tmp_path):
                                  {"path": "../../services/dk/seed", "args": "loaded as module, twice"}]
     assert config["cmdline"] == "booted with vmrunner"
     assert config["net"][0]["backend"] == "bridge" and config["net"][0]["bridge"] == "bridge43"
-    assert vmrunner_omissions(service) == [
+    assert vmrunner_omissions(machine) == [
         "vm.disk[1].format: 'vmdk' cannot be written to vm.json (vmrunner takes raw, qcow2, vdi): "
         "the disk 'old' is left out of it"]
-    args = list(launch(service, load_platform(FAKE), "dk.kernel", build_dir=build).args)
+    args = list(machine.args)
     assert args[args.index("-initrd") + 1] == ("../../services/dk/mod1.json,"
                                                "../../services/dk/seed loaded as module,, twice")
 

@@ -3,6 +3,8 @@
     python -m ukbuild test S     boot S headless, check [test]; vmrunner's exit status
     python -m ukbuild run S      boot S with its serial port on this terminal
     python -m ukbuild debug S    boot S paused, with a gdb stub; print how to attach
+    python -m ukbuild deploy S   define and start S's libvirt domain (UKBUILD_LIBVIRT_URI)
+    python -m ukbuild undeploy S stop and undefine it
     python -m ukbuild check      validate every services/*/service.toml
     python -m ukbuild import P   write P/service.toml from the IncludeOS service in folder P
 
@@ -65,6 +67,29 @@ def debug(root: Path, service: Service) -> int:
           "(hbreak: the kernel starts in 32-bit mode; a hardware breakpoint holds across "
           "the switch to long mode)", flush=True)
     return harness.interactive(run_sh, rules, ["-S", "-gdb", f"tcp:127.0.0.1:{port}"])
+
+
+def deploy(root: Path, service: Service, up: bool) -> int:
+    """``deploy`` / ``undeploy``: one line saying what happened."""
+    from . import libvirt
+    from .stages.qemu import Machine
+
+    build_dir = root / "build" / service.name
+    connection = libvirt.uri()
+    try:
+        if up:
+            machine = build_dir / "machine.json"
+            if not machine.is_file():
+                raise UkbuildError(f"{display_path(machine)} is missing: build the service "
+                                   f"first (doit build:{service.name})")
+            persistent = Machine.from_json(json.loads(machine.read_text())).persistent
+            print(libvirt.deploy(connection, service.name, build_dir, persistent))
+        else:
+            print(libvirt.undeploy(connection, service.name))
+    except UkbuildError as err:
+        print(err, file=sys.stderr)
+        return err.status
+    return 0
 
 
 def run_test(root: Path, service: Service, echo=None) -> tuple[int, str]:
@@ -198,7 +223,9 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     for name, help_text in (("test", "boot a service headless and check [test]"),
                             ("run", "boot a service with its serial port on this terminal"),
-                            ("debug", "boot a service paused, with a gdb stub")):
+                            ("debug", "boot a service paused, with a gdb stub"),
+                            ("deploy", "define and start a service's libvirt domain"),
+                            ("undeploy", "stop and undefine a service's libvirt domain")):
         p = sub.add_parser(name, help=help_text)
         p.add_argument("service")
     sub.add_parser("check", help="validate every service descriptor")
@@ -243,6 +270,8 @@ def main(argv=None) -> int:
               file=sys.stderr if status else sys.stdout)
         return status
 
+    if args.command in ("deploy", "undeploy"):
+        return deploy(root, service, args.command == "deploy")
     try:
         if args.command == "debug":
             return debug(root, service)

@@ -17,7 +17,8 @@ from .errors import UkbuildError
 from .tasks import doit_config, ensure_state_dir, jobs_from_argv, recipes_task, service_tasks
 
 __all__ = ["DOIT_CONFIG", "task_recipes", "task_deps", "task_compile", "task_link",
-           "task_launch", "task_build", "task_embed", "task_image", "task_disk", "task_run_service", "task_debug_service", "task_test"]
+           "task_launch", "task_build", "task_embed", "task_image", "task_disk", "task_run_service", "task_debug_service", "task_test",
+           "task_deploy_service", "task_undeploy_service"]
 
 DOIT_CONFIG = doit_config()
 ensure_state_dir(Path.cwd())
@@ -91,6 +92,16 @@ def task_run_service():
 def task_debug_service():
     """boot a service paused with a gdb stub (debug:S)"""
     yield from _tasks("debug")
+
+
+def task_deploy_service():
+    """define and start a service's libvirt domain (deploy:S)"""
+    yield from _tasks("deploy")
+
+
+def task_undeploy_service():
+    """stop and undefine a service's libvirt domain (undeploy:S)"""
+    yield from _tasks("undeploy")
 
 
 def task_test():

@@ -333,7 +333,8 @@ class ServiceTasks:
             "actions": [write_launch],
             "file_dep": [str(self.deps_json), str(template_path("run.sh.j2")),
                          str(template_path("domain.xml.j2"))],
-            "targets": [str(self.dir / name) for name in ("run.sh", "domain.xml", "vm.json")],
+            "targets": [str(self.dir / name)
+                        for name in ("run.sh", "domain.xml", "vm.json", "machine.json")],
             "uptodate": [config_changed(config)],
             "clean": True,
         }
@@ -390,6 +391,26 @@ class ServiceTasks:
             "task_dep": [f"build:{name}"],
             "uptodate": [False],
             "io": {"capture": False},
+        }
+
+    def deploy(self) -> dict:
+        name = self.service.name
+        return {
+            "basename": f"deploy:{name}",
+            "doc": f"define and start {name} as a libvirt domain (UKBUILD_LIBVIRT_URI, "
+                   "default qemu:///session)",
+            "actions": [[sys.executable, "-m", "ukbuild", "deploy", name]],
+            "task_dep": [f"build:{name}"],
+            "uptodate": [False],
+        }
+
+    def undeploy(self) -> dict:
+        name = self.service.name
+        return {
+            "basename": f"undeploy:{name}",
+            "doc": f"stop and undefine {name}'s libvirt domain",
+            "actions": [[sys.executable, "-m", "ukbuild", "undeploy", name]],
+            "uptodate": [False],
         }
 
     def test(self) -> dict:

@@ -1,5 +1,6 @@
 """Launch targets other than run.sh: a libvirt domain and IncludeOS
-vmrunner's vm.json. Pure functions from the service to their content."""
+vmrunner's vm.json. Pure functions from the launch stage's ``Machine`` to
+their content: formatters, which decide nothing about the machine."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from ..model import Service
-from .qemu import boot_image, disk_file
+from .qemu import Machine
 
 
 @lru_cache(maxsize=None)  # once per run: every service's launch task asks
@@ -26,65 +26,77 @@ def kvm_usable(dev: str = "/dev/kvm", cpuinfo: str = "/proc/cpuinfo") -> bool:
                if line.startswith("flags") for w in line.split())
 
 
-def domain_context(service: Service, build_dir: Path, kernel: Path, kvm: bool) -> dict:
+QBOOT = "/usr/share/qemu/qboot.rom"   # libvirt wants the firmware's path
+DOMAIN_SERIAL_LOG = "domain-serial.log"  # in the build folder: the domain's serial lines
+
+
+def domain_context(machine: Machine, build_dir: Path, kvm: bool,
+                   firmware_dir: str = os.path.dirname(QBOOT)) -> dict:
     """What domain.xml.j2 needs; libvirt wants absolute paths."""
-    domain_type = {"kvm": "kvm", "tcg": "qemu"}.get(service.vm.accel, "kvm" if kvm else "qemu")
-    boot = None
-    if service.vm.boot == "disk":
-        file, fmt = boot_image(service)
-        boot = {"file": str(build_dir / file), "format": fmt}
+    domain_type = {"kvm": "kvm", "tcg": "qemu"}.get(machine.accel, "kvm" if kvm else "qemu")
+    boot = machine.boot_drive
     disks = []
-    counters = {"virtio": 1 if boot else 0, "ide": 0}
-    for disk in service.vm.disks:
-        n = counters[disk.interface]
-        counters[disk.interface] += 1
-        file = disk.overlay if disk.persistent else disk_file(service, disk)
+    counters = {"virtio": 0, "ide": 0}
+    for drive in machine.drives:
+        n = counters[drive.bus]
+        counters[drive.bus] += 1
         disks.append({
-            "name": disk.name,
-            "file": str(build_dir / file),
-            "format": "qcow2" if disk.persistent else disk.format,
-            "bus": disk.interface,
-            "target": ("vd" if disk.interface == "virtio" else "hd") + "abcdefghijklmnop"[n],
-            "readonly": disk.readonly, "persistent": disk.persistent,
+            "name": drive.serial, "boot": drive.boot,
+            "file": str(build_dir / drive.file), "format": drive.format,
+            "bus": drive.bus,
+            "target": ("vd" if drive.bus == "virtio" else "hd") + "abcdefghijklmnop"[n],
+            "readonly": drive.mode == "readonly", "persistent": drive.mode == "persistent",
         })
-    return {"service": service, "domain_type": domain_type, "kernel": str(kernel),
-            "boot_image": boot, "disks": disks}
+    return {"machine": machine, "domain_type": domain_type,
+            "serial_log": str(build_dir / DOMAIN_SERIAL_LOG),
+            "kernel": str(build_dir / machine.kernel) if machine.kernel else "",
+            "loader": os.path.join(firmware_dir, machine.firmware) if machine.firmware else "",
+            "boot_image": boot, "disks": disks, "qemu_args": _forwarding_nics(machine)}
+
+
+def _forwarding_nics(machine: Machine) -> list[str]:
+    """QEMU's own arguments for the user-networking NICs with port forwards."""
+    args = []
+    for nic in machine.nics:
+        if nic.mode == "user" and nic.forward:
+            args += ["-netdev", f"user,id=ukbuild-{nic.id}"
+                     + "".join(f",hostfwd={f.qemu()}" for f in nic.forward),
+                     "-device", f"virtio-net-pci,netdev=ukbuild-{nic.id},mac={nic.mac}"]
+    return args
 
 
 VMRUNNER_FORMATS = ("raw", "qcow2", "vdi")  # the drive formats vmrunner's schema allows
 
 
-def vmrunner_config(service: Service, kernel_name: str, build_dir: Path | None = None) -> dict:
+def vmrunner_config(machine: Machine) -> dict:
     """vm.json, in the format of IncludeOS's vmrunner (files relative to the
-    build folder, where vm.json is; modules too when ``build_dir`` is given).
-    What it cannot express is left out: see ``vmrunner_omissions``."""
-    vm = service.vm
-    if vm.boot == "disk":  # vmrunner boots an image as a raw IDE disk: raw if there is one
-        image = f"{service.name}.raw" if "raw" in service.image_formats else boot_image(service)[0]
-    else:
-        image = kernel_name
-    config = {"description": service.description, "image": image,
-              "mem": vm.memory, "smp": vm.cpus}
-    if vm.cmdline:
-        config["cmdline"] = vm.cmdline
-    drives = [{"file": disk_file(service, d), "type": d.interface, "format": d.format,
-               "media": "disk", "name": d.name}
-              for d in vm.disks if d.format in VMRUNNER_FORMATS]
+    build folder, where vm.json is). What it cannot express is left out:
+    see ``vmrunner_omissions``."""
+    image = machine.kernel
+    if machine.boot_drive:  # vmrunner boots an image as a raw IDE disk: raw if there is one
+        image = dict((fmt, f) for f, fmt in machine.boot_images).get("raw", machine.boot_drive.file)
+    config = {"description": machine.description, "image": image,
+              "mem": machine.memory, "smp": machine.cpus}
+    if machine.cmdline:
+        config["cmdline"] = machine.cmdline
+    drives = [{"file": d.image, "type": d.bus, "format": d.image_format,
+               "media": "disk", "name": d.serial}
+              for d in machine.drives if not d.boot and d.image_format in VMRUNNER_FORMATS]
     if drives:
         config["drives"] = drives
-    if vm.modules:
-        config["modules"] = [
-            {"path": os.path.relpath(m.path, build_dir) if build_dir else str(m.path),
-             **({"args": m.args} if m.args else {})} for m in vm.modules]
-    if vm.nets:
-        config["net"] = [{"device": "virtio", "backend": n.mode, "name": f"net{i}", "mac": n.mac,
+    if machine.modules:
+        config["modules"] = [{"path": path, **({"args": args} if args else {})}
+                             for path, args in machine.modules]
+    if machine.nics:
+        config["net"] = [{"device": "virtio", "backend": n.mode, "name": n.id, "mac": n.mac,
                           **({"bridge": n.bridge} if n.mode == "bridge" else {})}
-                         for i, n in enumerate(vm.nets)]
+                         for n in machine.nics]
     return config
 
 
-def vmrunner_omissions(service: Service) -> list[str]:
-    """One line for each part of the service that vm.json cannot express."""
-    return [f"vm.disk[{i}].format: {d.format!r} cannot be written to vm.json (vmrunner takes "
-            f"{', '.join(VMRUNNER_FORMATS)}): the disk {d.name!r} is left out of it"
-            for i, d in enumerate(service.vm.disks) if d.format not in VMRUNNER_FORMATS]
+def vmrunner_omissions(machine: Machine) -> list[str]:
+    """One line for each part of the machine that vm.json cannot express."""
+    disks = [d for d in machine.drives if not d.boot]
+    return [f"vm.disk[{i}].format: {d.image_format!r} cannot be written to vm.json (vmrunner "
+            f"takes {', '.join(VMRUNNER_FORMATS)}): the disk {d.serial!r} is left out of it"
+            for i, d in enumerate(disks) if d.image_format not in VMRUNNER_FORMATS]
