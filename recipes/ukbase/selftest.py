@@ -7,8 +7,9 @@
    its platform.toml says (what ukbuild does), makes the kernels.
 3. Boots them in QEMU (TCG) on microvm and on pc + qboot (--machines for
    more) and checks the serial lines and that QEMU exits by itself;
-   IncludeOS's kernel API (test/kernel_api.py) and threads
-   (test/threads.py) on the first machine.
+   IncludeOS's kernel API (test/kernel_api.py), threads
+   (test/threads.py) and page protection with the stack protector
+   (test/hardening.py) on the first machine.
 4. Devices (skip with --no-devices): FAT file systems (FAT12 memdisk,
    FAT16 on virtio-blk, FAT32 on IDE, long names, subfolders) through the
    C, C++ and native file APIs, the [build] config section, on pc with
@@ -408,6 +409,8 @@ def main():
     kernel_api.run(r, plat, work, kernel_api.build(plat, work, a.verbose), check_run, m, MACHINES[m])
     import threads
     threads.run(r, plat, threads.build(plat, work, a.verbose), boot, m)
+    import hardening
+    hardening.run(r, plat, hardening.build(plat, work, a.verbose), check_run, m)
 
     boot_times = None
     if not a.no_devices:

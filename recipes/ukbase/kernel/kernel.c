@@ -18,6 +18,7 @@ void kernel_main(void)
   arch_init();
   symbols_init();      /* before the heap, which must leave the table be */
   memory_init();
+  arch_protect_kernel();
   kline_break();
   kprintf("     [ Kernel ] " UKBASE_VERSION_STRING ": %lu MiB heap, TSC %lu MHz, booted by %s\n",
           (unsigned long)(memory_heap_bytes() >> 20),

@@ -120,3 +120,12 @@ void kernel_panicf(const char* fmt, ...)
   va_end(ap);
   kernel_panic(buf);
 }
+
+/* The stack protector's check failed in code compiled with it (services:
+ * platform.toml's -fstack-protector-strong; the link wraps musl's
+ * __stack_chk_fail, which would only halt). IncludeOS's words. */
+NORETURN void __wrap___stack_chk_fail(void);
+NORETURN void __wrap___stack_chk_fail(void)
+{
+  kernel_panic("Stack protector: canary modified");
+}

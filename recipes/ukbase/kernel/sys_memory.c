@@ -1,12 +1,16 @@
 /*
  * Memory system calls over the page heap (memory.c). Only anonymous memory
- * exists; it is handed out zeroed, as Linux does. There is no protection:
- * mprotect() succeeds and changes nothing.
+ * exists; it is handed out zeroed, as Linux does. Protection is the page
+ * tables' (arch_protect): PROT_NONE pages are not mapped (musl's thread
+ * stacks have such a guard page below them), read-only ones fault on a
+ * write, and only PROT_EXEC pages may run code. Pages go back to the heap
+ * readable and writable.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <sys/mman.h>
 
+#include "kernel/arch.h"
 #include "kernel/memory.h"
 #include "kernel/syscall.h"
 
@@ -15,6 +19,22 @@
 #endif
 
 static size_t to_pages(uint64_t len) { return page_align_up(len) / KPAGE_SIZE; }
+
+#define PROT_DEFAULT (PROT_READ | PROT_WRITE)
+
+/* Pages handed out with rights other than the heap's own. */
+static long protect(uintptr_t p, size_t n, int prot)
+{
+  if ((prot & PROT_DEFAULT) == PROT_DEFAULT && !(prot & PROT_EXEC))
+    return 0;
+  return arch_protect(p, n * KPAGE_SIZE, prot & (PROT_READ | PROT_WRITE | PROT_EXEC));
+}
+
+static void give_back(uintptr_t p, size_t n)
+{
+  arch_protect(p, n * KPAGE_SIZE, PROT_DEFAULT);
+  pages_free(p, n);
+}
 
 long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off)
 {
@@ -29,9 +49,12 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
       return -EINVAL;
     if ((flags & MAP_FIXED_NOREPLACE) && !pages_are_free(addr, n))
       return pages_in_heap(addr, n) ? -EEXIST : -ENOMEM;
+    if (!pages_are_free(addr, n) && pages_in_heap(addr, n))
+      arch_protect(addr, n * KPAGE_SIZE, PROT_DEFAULT);    /* replacing a mapping */
     if (pages_claim(addr, n) < 0)
       return -ENOMEM;
     mem_zero((void*)addr, n * KPAGE_SIZE);
+    protect(addr, n, prot);
     return (long)addr;
   }
 
@@ -39,6 +62,10 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
   if (!p)
     return -ENOMEM;
   mem_zero((void*)p, n * KPAGE_SIZE);
+  if (protect(p, n, prot) < 0) {
+    give_back(p, n);
+    return -ENOMEM;
+  }
   return (long)p;
 }
 
@@ -46,7 +73,8 @@ long sys_munmap(uint64_t addr, uint64_t len)
 {
   if ((addr & KPAGE_MASK) || len == 0)
     return -EINVAL;
-  pages_free(addr, to_pages(len));      /* partial unmaps are fine */
+  if (pages_in_heap(addr, to_pages(len)))
+    give_back(addr, to_pages(len));     /* partial unmaps are fine */
   return 0;
 }
 
@@ -58,7 +86,7 @@ long sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uin
   if (!pages_in_heap(old, old_n))
     return -EFAULT;
   if (new_n <= old_n) {                          /* shrink in place */
-    pages_free(old + new_n * KPAGE_SIZE, old_n - new_n);
+    give_back(old + new_n * KPAGE_SIZE, old_n - new_n);
     return (long)old;
   }
   uintptr_t tail = old + old_n * KPAGE_SIZE;
@@ -72,6 +100,7 @@ long sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uin
   uintptr_t p = pages_alloc(new_n, 0);
   if (!p)
     return -ENOMEM;
+  arch_protect(old, old_n * KPAGE_SIZE, PROT_DEFAULT);   /* readable to copy; the copy is */
   mem_copy((void*)p, (const void*)old, old_n * KPAGE_SIZE);
   mem_zero((void*)(p + old_n * KPAGE_SIZE), (new_n - old_n) * KPAGE_SIZE);
   pages_free(old, old_n);
@@ -80,7 +109,14 @@ long sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uin
 
 long sys_mprotect(uint64_t addr, uint64_t len, int prot)
 {
-  return (addr & KPAGE_MASK) ? -EINVAL : 0;
+  if ((addr & KPAGE_MASK) || (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)))
+    return -EINVAL;
+  size_t n = to_pages(len);
+  if (n == 0)
+    return 0;
+  if (!pages_in_heap(addr, n))
+    return -ENOMEM;                     /* only mmap()'s memory: not the kernel image */
+  return arch_protect(addr, n * KPAGE_SIZE, prot);
 }
 
 long sys_madvise(uint64_t addr, uint64_t len, int advice)

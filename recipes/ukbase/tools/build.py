@@ -384,7 +384,8 @@ def compile_one(job):
 
 
 # Kernel C symbols services may use (IncludeOS has them too).
-KERNEL_PUBLIC_SYMBOLS = {"_start", "kprintf", "kprint"}
+KERNEL_PUBLIC_SYMBOLS = {"_start", "kprintf", "kprint",
+                         "__wrap___stack_chk_fail"}   # the link wraps services' references
 
 
 def nm_symbols(nm, path, undefined):

@@ -205,8 +205,10 @@ boot_pt0:       .skip 4096
         /* The one kernel/service stack (interrupts run on IST stacks).
          * Its own section: linker.ld puts it after the cleared .bss. */
         .section .stack, "aw", @nobits
-        .align 16
-        .globl boot_stack_bottom, boot_stack_top
+        .align 4096
+        .globl boot_stack_guard, boot_stack_bottom, boot_stack_top
+boot_stack_guard:                       /* unmapped once paging is set up: an overflow faults */
+        .skip 4096
 boot_stack_bottom:
         .skip BOOT_STACK_SIZE
 boot_stack_top:

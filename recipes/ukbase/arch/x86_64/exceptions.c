@@ -13,7 +13,9 @@
  */
 #include <stdint.h>
 
+#include "kernel/arch.h"
 #include "kernel/kprint.h"
+#include "kernel/memory.h"
 #include "kernel/panic.h"
 #include "x86/cpu.h"
 #include "x86/interrupts.h"
@@ -77,6 +79,26 @@ static void print_page_fault(uint64_t code)
          : code & PF_WRITE ? "  Page write failed.\n" : "  Page read failed.\n");
 }
 
+/* What a page fault means, when it is one of the protections' (NULL for
+ * an access to memory that is not there, such as a null pointer). */
+static const char* page_fault_cause(const struct interrupt_frame* f)
+{
+  uint64_t addr = read_cr2(), code = f->error_code;
+  uintptr_t page = (uintptr_t)addr & ~(uintptr_t)(KPAGE_SIZE - 1);
+  if (!(code & PF_PRESENT)) {
+    int none = pages_in_heap(page, 1) && !pages_are_free(page, 1);   /* mapped PROT_NONE */
+    if (arch_is_stack_guard(addr) || (none && addr < f->rsp + 4 * KPAGE_SIZE
+                                      && addr + 64 * KPAGE_SIZE > f->rsp))
+      return "stack overflow (the stack's guard page)";
+    return none ? "access to memory mapped PROT_NONE" : 0;
+  }
+  if (code & PF_FETCH)
+    return "execution of non-executable memory";
+  if (code & PF_WRITE)
+    return arch_is_code(addr) ? "write to code (read-only)" : "write to read-only memory";
+  return 0;
+}
+
 void __cpu_exception(struct interrupt_frame* f)
 {
   static int handling;
@@ -87,10 +109,16 @@ void __cpu_exception(struct interrupt_frame* f)
   kprintf("\n>>>> !!! CPU %u EXCEPTION !!! <<<<\n", 0u);
   kprintf("%s (%u)   EIP  %p   CODE %#lx\n", exception_names[v], v,
           (void*)(uintptr_t)f->rip, (unsigned long)f->error_code);
+  const char* cause = v == 14 ? page_fault_cause(f) : 0;
   if (v == 14)
     print_page_fault(f->error_code);
+  if (cause)
+    kprintf("  Cause: %s\n", cause);
   print_registers(f);
-  char reason[48];
-  ksnprintf(reason, sizeof reason, "%s (%u)", exception_names[v], v);
+  char reason[96];
+  if (cause)
+    ksnprintf(reason, sizeof reason, "%s (%u): %s", exception_names[v], v, cause);
+  else
+    ksnprintf(reason, sizeof reason, "%s (%u)", exception_names[v], v);
   kernel_panic(reason);
 }

@@ -56,6 +56,21 @@ uint64_t arch_thread_context(uint64_t stack_top, const struct syscall_frame* f);
  * returns when some thread switches back. */
 void arch_thread_switch(uint64_t* save_sp, uint64_t next_sp);
 
+/* Page protection (4 KiB granularity): PROT_READ/WRITE/EXEC's bits. */
+#define ARCH_PROT_NONE  0
+#define ARCH_PROT_READ  1
+#define ARCH_PROT_WRITE 2
+#define ARCH_PROT_EXEC  4
+/* Set the rights of [lin, lin + len) (page-aligned, mapped): 0, or -EINVAL
+ * / -ENOMEM. PROT_NONE unmaps the pages (their frames stay theirs). */
+int arch_protect(uint64_t lin, uint64_t len, int prot);
+/* W^X for the kernel image, NX for everything else, the boot stack's guard
+ * page; after memory_init() (page tables come from the page heap). */
+void arch_protect_kernel(void);
+/* Is `lin` in the kernel's code, or the boot stack's guard page? */
+int arch_is_code(uint64_t lin);
+int arch_is_stack_guard(uint64_t lin);
+
 /* Highest physical address + 1 the page tables identity-map. */
 uint64_t arch_mapped_limit(void);
 

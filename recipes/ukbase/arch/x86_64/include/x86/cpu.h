@@ -11,6 +11,7 @@
 #define MSR_APIC_BASE   0x0000001Bu
 
 #define EFER_SCE        (1u << 0)
+#define EFER_NXE        (1u << 11)   /* the NX bit of page table entries */
 
 #define RFLAGS_TF       (1u << 8)
 #define RFLAGS_IF       (1u << 9)
@@ -77,6 +78,7 @@ struct cpu_features {
   uint32_t leaf1_ecx, leaf1_edx;  /* CPUID.1: the Linux AT_HWCAP is EDX */
   int has_rdrand;
   int has_apic;
+  int has_nx;                     /* CPUID.80000001:EDX.NX */
   char vendor[13];
 };
 extern struct cpu_features cpu_features;
