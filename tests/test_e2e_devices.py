@@ -73,6 +73,20 @@ def test_the_data_disk_on_ide_with_kernel_boot(disks):
     assert "-kernel disks.kernel" in run_sh and "ide-hd,drive=disk-data,serial=data" in run_sh
 
 
+def test_the_data_disk_on_microvm_with_kernel_boot(disks):
+    """A kernel boot with a virtio disk takes microvm, ukbase's fastest
+    machine, whose kernel drives virtio over MMIO."""
+    disks.edit(TOML, 'boot = "disk"', 'boot = "kernel"')
+    disks.edit(TOML, r"virtio-blk 00:0\d\.0", r"virtio-blk mmio 0xfeb0[0-9a-f]+")
+    result = disks.doit("test:disks")
+    assert result.status == 0, result
+    run_sh = disks.path("build/disks/run.sh").read_text()
+    assert "-machine microvm" in run_sh and "virtio-mmio.force-legacy=false" in run_sh
+    assert "virtio-blk-device,drive=disk-data,serial=data" in run_sh
+    domain = validate_domain(disks.path("build/disks/domain.xml"))
+    assert 'machine="microvm"' in domain and '<address type="virtio-mmio"/>' in domain
+
+
 def test_a_memdisk_edit_rebuilds_the_memdisk_and_not_the_config(disks):
     disks.path("services/disks/memdisk/motd.txt").write_text("A new message of the day\n")
     disks.edit(TOML, "'motd\\.txt: Welcome to the memdisk'", "'motd\\.txt: A new message of the day'")

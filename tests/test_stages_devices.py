@@ -328,3 +328,54 @@ def test_run_sh_domain_xml_and_vm_json_format_one_machine(folder, tmp_path):
         + re.findall(r"mac=([0-9a-f:]{17})", " ".join(
             a.get("value") for a in domain.iter("{http://libvirt.org/schemas/domain/qemu/1.0}arg")))
     assert sorted(macs) == sorted(domain_macs) == sorted(n["mac"] for n in config.get("net", []))
+
+
+def test_virtio_devices_boot_on_microvm_when_the_platform_drives_virtio_mmio(service, platform,
+                                                                              project, tmp_path):
+    import dataclasses
+
+    mmio = dataclasses.replace(platform, buses=(("microvm", "virtio-mmio"),))
+    nets = load_service(write_service(project, "nm", "[[vm.net]]\nmode = 'user'\n"
+                                      "forward = ['udp:5556-:7']\n[[vm.disk]]\nname = 'd'\n"
+                                      "source = 'd'\nsize = 4\n", {"a.cpp": "", "d/x": "x"}))
+    machine = launch(nets, mmio, "nm.kernel")
+    args = list(machine.args)
+    assert machine.machine == "microvm" and args[:2] == ["-machine", "microvm"]
+    assert "-bios" not in args and "virtio-mmio.force-legacy=false" in args
+    devices = [args[i + 1] for i, a in enumerate(args) if a == "-device"]
+    assert devices[0] == "virtio-blk-device,drive=disk-d,serial=d"
+    assert devices[1].startswith("virtio-net-device,netdev=net0,mac=")
+    if shutil.which("virt-xml-validate"):
+        xml = tmp_path / "domain.xml"
+        xml.write_text(render("domain.xml.j2", descriptor="x",
+                              **domain_context(machine, tmp_path, kvm=False)))
+        out = subprocess.run(["virt-xml-validate", str(xml)], capture_output=True, text=True)
+        assert out.returncode == 0, out.stdout + out.stderr
+        text = xml.read_text()
+        assert 'machine="microvm"' in text and '<address type="virtio-mmio"/>' in text
+        assert '<qemu:arg value="virtio-mmio.force-legacy=false"/>' in text
+        assert "virtio-net-device,netdev=ukbuild-net0" in text
+    # IDE disks and disk boots still need PCI: pc, and pc with SeaBIOS
+    assert launch(service, mmio, "dev.kernel").machine == "pc"          # it has an IDE disk
+    disk = load_service(write_service(project, "db2", "[image]\nformats = ['raw']\n[vm]\n"
+                                      "boot = 'disk'\n", {"a.cpp": ""}))
+    assert launch(disk, mmio, "db2.kernel").machine == "pc-bios"
+    with pytest.raises(LaunchError, match="none with PCI, which a disk boot and IDE disks need"):
+        launch(disk, dataclasses.replace(mmio, machines=("microvm",)), "k")
+
+
+@pytest.mark.parametrize("table, message", [
+    ('[machines.microvm]\nbus = "usb"\n', "machines.microvm.bus: expected one of none, pci, "
+     "virtio-mmio, found 'usb'"),
+    ('[machines.vexpress]\nbus = "pci"\n', "machines.vexpress: not one of kernel.machines (microvm, pc)"),
+    ('[machines.pc]\nbus = "pci"\nspeed = 3\n', "machines.pc: expected a table with bus"),
+])
+def test_a_bad_machines_table_is_one_line(tmp_path, table, message):
+    from ukbuild.errors import UkbuildError
+
+    shutil.copytree(FAKE, tmp_path / "p")
+    toml = tmp_path / "p" / "platform.toml"
+    toml.write_text(toml.read_text() + "\n" + table)
+    with pytest.raises(UkbuildError) as err:
+        load_platform(tmp_path / "p")
+    assert str(err.value) == f"{toml}: {message}"

@@ -67,6 +67,12 @@ class Platform:
     loader_protocol: str = ""
     max_payload: int = 0
     config_schema: Path | None = None   # [config] schema: what [build] config must satisfy
+    # [machines.M] bus: how the kernel finds devices on machine M
+    buses: tuple[tuple[str, str], ...] = ()
+
+    def bus(self, machine: str) -> str:
+        """"pci", "virtio-mmio" or "none": the devices the kernel drives on ``machine``."""
+        return dict(self.buses).get(machine, DEFAULT_BUSES.get(machine, "none"))
 
     def build_type_flags(self, build_type: str) -> tuple[str, ...]:
         return self.debug_flags if build_type == "Debug" else self.release_flags
@@ -81,6 +87,30 @@ class Platform:
         folder = {"stdout": self.stdout_dir, "drivers": self.drivers_dir,
                   "plugins": self.plugins_dir}[kind]
         return sorted(p.name[3:-2] for p in folder.glob("lib*.a"))
+
+
+# Where a platform says nothing: QEMU's microvm has no PCI, pc and q35 have.
+DEFAULT_BUSES = {"microvm": "none", "pc": "pci", "q35": "pci"}
+BUSES = ("none", "pci", "virtio-mmio")
+
+
+def _buses(data: dict, machines: tuple[str, ...], where: str) -> tuple[tuple[str, str], ...]:
+    table = data.get("machines", {})
+    if not isinstance(table, dict):
+        raise UkbuildError(f"{where}: machines: expected a table of machines")
+    out = []
+    for name, entry in table.items():
+        if name not in machines:
+            raise UkbuildError(f"{where}: machines.{name}: not one of kernel.machines "
+                               f"({', '.join(machines)})")
+        if not isinstance(entry, dict) or set(entry) - {"bus"}:
+            raise UkbuildError(f"{where}: machines.{name}: expected a table with bus")
+        bus = entry.get("bus", DEFAULT_BUSES.get(name, "none"))
+        if bus not in BUSES:
+            raise UkbuildError(f"{where}: machines.{name}.bus: expected one of "
+                               f"{', '.join(BUSES)}, found {bus!r}")
+        out.append((name, bus))
+    return tuple(out)
 
 
 def _words(section: dict, key: str, where: str, default=()) -> tuple[str, ...]:
@@ -176,7 +206,8 @@ def load_platform(prefix: Path) -> Platform:
         service_info=prefix / service_info if service_info else None,
         boot=kern.get("boot", "multiboot"),
         kernel_command=command(kern, "command"),
-        machines=_words(kern, "machines", where, ["pc"]),
+        machines=(machines := _words(kern, "machines", where, ["pc"])),
+        buses=_buses(data, machines, where),
         serial=dict(data.get("serial", {})),
         arch=plat.get("arch", "x86_64"),
         loader=prefix / image["loader"] if image.get("loader") else None,

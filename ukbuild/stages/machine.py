@@ -47,11 +47,15 @@ def domain_context(machine: Machine, build_dir: Path, kvm: bool,
             "target": ("vd" if drive.bus == "virtio" else "hd") + "abcdefghijklmnop"[n],
             "readonly": drive.mode == "readonly", "persistent": drive.mode == "persistent",
         })
+    mmio = machine.bus == "virtio-mmio"
     return {"machine": machine, "domain_type": domain_type,
             "serial_log": str(build_dir / DOMAIN_SERIAL_LOG),
             "kernel": str(build_dir / machine.kernel) if machine.kernel else "",
             "loader": os.path.join(firmware_dir, machine.firmware) if machine.firmware else "",
-            "boot_image": boot, "disks": disks, "qemu_args": _forwarding_nics(machine)}
+            "boot_image": boot, "disks": disks, "mmio": mmio,
+            "qemu_args": (["-global", "virtio-mmio.force-legacy=false"]
+                          if mmio and (machine.drives or machine.nics) else [])
+            + _forwarding_nics(machine)}
 
 
 def _forwarding_nics(machine: Machine) -> list[str]:
@@ -61,7 +65,8 @@ def _forwarding_nics(machine: Machine) -> list[str]:
         if nic.mode == "user" and nic.forward:
             args += ["-netdev", f"user,id=ukbuild-{nic.id}"
                      + "".join(f",hostfwd={f.qemu()}" for f in nic.forward),
-                     "-device", f"virtio-net-pci,netdev=ukbuild-{nic.id},mac={nic.mac}"]
+                     "-device", f"{'virtio-net-device' if machine.bus == 'virtio-mmio' else 'virtio-net-pci'}"
+                                f",netdev=ukbuild-{nic.id},mac={nic.mac}"]
     return args
 
 

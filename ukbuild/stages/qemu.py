@@ -9,8 +9,10 @@ different machines.
 Machine types by boot mode (FACTS: boot-to-exit under TCG):
 
 - ``-kernel`` with no devices: ``microvm`` (about 35 ms; no PCI, no firmware);
-- ``-kernel`` with disks or NICs: ``pc`` with qboot (about 50 ms; PCI, the
-  guest assigns the BARs);
+- ``-kernel`` with virtio disks or NICs: the platform's first machine that
+  has them (``[machines.M] bus``): ``microvm`` when its kernel drives
+  virtio-mmio, else ``pc`` with qboot (about 50 ms; PCI, the guest assigns
+  the BARs); IDE disks need PCI;
 - a bootable disk image: ``pc`` with SeaBIOS (qboot cannot boot disks).
 
 Only the accelerator is left open: ``run.sh`` picks KVM or TCG when it runs
@@ -37,7 +39,6 @@ MACHINES = {
     "q35": ("q35", "qboot.rom"),
     "pc-bios": ("pc", ""),  # SeaBIOS: boots disks
 }
-PCI_MACHINES = ("pc", "q35")
 IDE_SLOTS = 4  # the pc's PIIX IDE: two buses, two units each
 # QEMU's seccomp sandbox: no obsolete system calls, no new privileges, no
 # processes, no scheduler or resource changes. A bridge NIC needs QEMU's
@@ -85,6 +86,7 @@ class Machine:
     description: str
     qemu: str              # the QEMU program
     machine: str           # a key of MACHINES
+    bus: str               # where its devices are: pci | virtio-mmio | none
     accel: str             # auto | kvm | tcg, resolved when the machine starts
     memory: int            # MiB
     cpus: int
@@ -157,6 +159,11 @@ class Machine:
                  "-nodefaults", "-no-user-config", "-display", "none",
                  "-serial", "mon:stdio", "-no-reboot",
                  "-sandbox", ",".join(("on", *self.sandbox))]
+        mmio = self.bus == "virtio-mmio"
+        if mmio and (self.drives or self.nics):
+            args += ["-global", "virtio-mmio.force-legacy=false"]   # virtio 1.x, not 0.9
+        blk, net = ("virtio-blk-device", "virtio-net-device") if mmio else \
+            ("virtio-blk-pci", "virtio-net-pci")
         if self.kernel:
             args += ["-kernel", self.kernel]
             if self.cmdline:
@@ -173,9 +180,9 @@ class Machine:
                                     f"bus=ide.{ide // 2},unit={ide % 2}"]
                 ide += 1
             elif d.boot:
-                args += ["-device", f"virtio-blk-pci,drive={d.id},bootindex=0"]
+                args += ["-device", f"{blk},drive={d.id},bootindex=0"]
             else:
-                args += ["-device", f"virtio-blk-pci,drive={d.id},serial={d.serial}"]
+                args += ["-device", f"{blk},drive={d.id},serial={d.serial}"]
         for n in self.nics:
             if n.mode == "user":
                 backend = f"user,id={n.id}" + "".join(f",hostfwd={f.qemu()}" for f in n.forward)
@@ -183,27 +190,38 @@ class Machine:
                 backend = f"tap,id={n.id},ifname={n.tap},script=no,downscript=no"
             else:
                 backend = f"bridge,id={n.id},br={n.bridge}"
-            args += ["-netdev", backend, "-device", f"virtio-net-pci,netdev={n.id},mac={n.mac}"]
+            args += ["-netdev", backend, "-device", f"{net},netdev={n.id},mac={n.mac}"]
         return tuple(args)
 
 
-def needs_pci(service: Service) -> bool:
-    return bool(service.vm.disks or service.vm.nets or service.vm.boot == "disk")
+def needs(service: Service) -> tuple[str, ...]:
+    """The buses that can give the service its devices (() when it has none)."""
+    vm = service.vm
+    if vm.boot == "disk" or any(d.interface == "ide" for d in vm.disks):
+        return ("pci",)
+    if vm.disks or vm.nets:
+        return ("pci", "virtio-mmio")
+    return ()
 
 
 def choose_machine(service: Service, platform: Platform) -> str:
-    """The machine to boot on: the platform's first, unless PCI is needed."""
+    """The machine to boot on: the platform's first (its fastest) that has
+    the devices the service needs."""
     usable = [m for m in platform.machines if m in MACHINES]
-    if needs_pci(service):
-        usable = [m for m in usable if m in PCI_MACHINES]
-        if not usable:
-            raise LaunchError(f"{platform.name} boots on {', '.join(platform.machines)}, none "
-                              "with PCI, which disks and network devices need")
-        if service.vm.boot == "disk":
-            return "pc-bios"
     if not usable:
         raise LaunchError(f"QEMU cannot boot any of {platform.name}'s machines "
                           f"({', '.join(platform.machines)})")
+    buses = needs(service)
+    if buses:
+        usable = [m for m in usable if platform.bus(m) in buses]
+        if not usable:
+            wanted = "PCI" if buses == ("pci",) else "PCI or virtio-mmio"
+            raise LaunchError(f"{platform.name} boots on {', '.join(platform.machines)}, none "
+                              f"with {wanted}, which "
+                              + ("a disk boot and IDE disks need" if buses == ("pci",)
+                                 else "disks and network devices need"))
+        if service.vm.boot == "disk":
+            return "pc-bios"
     return usable[0]
 
 
@@ -254,7 +272,8 @@ def launch(service: Service, platform: Platform, kernel: str, arch: str = "x86_6
     disk_boot = vm.boot == "disk"
     return Machine(
         name=service.name, description=service.description, qemu=QEMU[arch],
-        machine=choose_machine(service, platform), accel=vm.accel,
+        machine=(machine := choose_machine(service, platform)),
+        bus=platform.bus("pc" if machine == "pc-bios" else machine), accel=vm.accel,
         memory=vm.memory, cpus=vm.cpus,
         kernel="" if disk_boot else kernel,
         cmdline="" if disk_boot else vm.cmdline,

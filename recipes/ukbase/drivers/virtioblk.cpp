@@ -37,6 +37,7 @@ struct Request_header {
 class Virtio_blk final : public Block_device {
  public:
   bool init(pci_device& pci);
+  bool init_mmio(uintptr_t base, unsigned gsi);
   bool read_sectors(uint64_t lba, uint32_t count, void* buf) override;
   bool write_sectors(uint64_t lba, uint32_t count, const void* buf) override;
 
@@ -44,6 +45,7 @@ class Virtio_blk final : public Block_device {
   /// A request of `type` with `len` bytes of data at `buf` (none: 0),
   /// which the device writes (reads, GET_ID) or reads (writes).
   bool request(uint32_t type, uint64_t sector, void* buf, uint32_t len);
+  bool setup();
 
   bool flush_ = false;
   virtio::Device dev_;
@@ -54,8 +56,16 @@ class Virtio_blk final : public Block_device {
 
 bool Virtio_blk::init(pci_device& pci)
 {
-  if (!dev_.init(pci))
-    return false;
+  return dev_.init(pci) && setup();
+}
+
+bool Virtio_blk::init_mmio(uintptr_t base, unsigned gsi)
+{
+  return dev_.init_mmio(base, gsi) && setup();
+}
+
+bool Virtio_blk::setup()
+{
   uint64_t offered = dev_.device_features();
   if (!dev_.negotiate(offered & (F_RO | F_FLUSH)) || !dev_.config())
     return false;
@@ -87,9 +97,7 @@ bool Virtio_blk::init(pci_device& pci)
   }
   if (name_.empty())
     name_ = "vblk" + std::to_string(unnamed++);
-  char at[8];
-  pci_location(pci, at);
-  description_ = std::string("virtio-blk ") + at;
+  description_ = std::string("virtio-blk ") + dev_.location();
   return true;
 }
 
@@ -116,6 +124,7 @@ bool Virtio_blk::request(uint32_t type, uint64_t sector, void* buf, uint32_t len
   }
   uint32_t head, written;
   q_.pop_used(head, written);
+  dev_.ack_interrupt();
   return *status_ == 0;
 }
 
@@ -164,8 +173,23 @@ void probe(pci_device& pci)
   add_block_device(std::move(dev));
 }
 
+void probe_mmio(uintptr_t base, unsigned gsi)
+{
+  auto dev = std::make_unique<Virtio_blk>();
+  if (!dev->init_mmio(base, gsi)) {
+    kprintf("     [ virtio-blk ] mmio %#lx: could not be set up (a legacy transport? QEMU: "
+            "-global virtio-mmio.force-legacy=false)\n", static_cast<unsigned long>(base));
+    return;
+  }
+  add_block_device(std::move(dev));
+}
+
 struct Register {
-  Register() { register_pci_driver(Pci_driver{"virtioblk", match, probe}); }
+  Register()
+  {
+    register_pci_driver(Pci_driver{"virtioblk", match, probe});
+    register_mmio_driver(Mmio_driver{"virtioblk", 2, probe_mmio});
+  }
 } registration;
 
 }  // namespace

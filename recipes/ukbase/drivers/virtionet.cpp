@@ -31,11 +31,13 @@ constexpr uint16_t RX = 0, TX = 1;
 class Virtio_net final : public net::Nic {
  public:
   bool init(pci_device& pci);
+  bool init_mmio(uintptr_t base, unsigned gsi);
   uint8_t* tx_buffer() override;
   void transmit(uint8_t* frame, size_t len) override;
   bool tx_pending() override;
 
  private:
+  bool setup(unsigned fallback_id);
   void receive_all();
   void reclaim_tx();
   void kick_tx();
@@ -50,8 +52,16 @@ class Virtio_net final : public net::Nic {
 
 bool Virtio_net::init(pci_device& pci)
 {
-  if (!dev_.init(pci))
-    return false;
+  return dev_.init(pci) && setup(pci.dev);
+}
+
+bool Virtio_net::init_mmio(uintptr_t base, unsigned gsi)
+{
+  return dev_.init_mmio(base, gsi) && setup(static_cast<unsigned>(base >> 9));
+}
+
+bool Virtio_net::setup(unsigned fallback_id)
+{
   uint64_t features = dev_.device_features();
   if (!dev_.negotiate(F_MAC))
     return false;
@@ -61,7 +71,7 @@ bool Virtio_net::init(pci_device& pci)
   } else {                               // a locally administered address
     static const uint8_t fallback[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
     std::copy(fallback, fallback + 6, mac);
-    mac[5] = static_cast<uint8_t>(pci.dev);
+    mac[5] = static_cast<uint8_t>(fallback_id);
   }
   if (!dev_.setup_queue(rx_, RX, QUEUE_MAX, 0) || !dev_.setup_queue(tx_, TX, QUEUE_MAX, virtio::NO_VECTOR))
     return false;
@@ -83,17 +93,20 @@ bool Virtio_net::init(pci_device& pci)
 
   int irq = arch_irq_alloc();
   if (irq >= 0 && dev_.route_vector(0, static_cast<unsigned>(irq))) {
-    Events::subscribe(static_cast<uint8_t>(irq), [this] { receive_all(); });
+    Events::subscribe(static_cast<uint8_t>(irq), [this] {
+      dev_.ack_interrupt();             // first: what comes after raises the line again
+      receive_all();
+    });
   } else {
-    // No MSI-X: look at the ring every millisecond instead.
-    Timers::periodic(std::chrono::milliseconds(1), [this](Timers::id_t) { receive_all(); });
+    // No interrupt to be had: look at the ring every millisecond instead.
+    Timers::periodic(std::chrono::milliseconds(1), [this](Timers::id_t) {
+      dev_.ack_interrupt();
+      receive_all();
+    });
   }
   dev_.driver_ok();
   dev_.notify(rx_);
-
-  char at[8];
-  pci_location(pci, at);
-  description = std::string("virtio-net ") + at;
+  description = std::string("virtio-net ") + dev_.location();
   return true;
 }
 
@@ -181,8 +194,23 @@ void probe(pci_device& pci)
   net::add_nic(std::move(nic));
 }
 
+void probe_mmio(uintptr_t base, unsigned gsi)
+{
+  auto nic = std::make_unique<Virtio_net>();
+  if (!nic->init_mmio(base, gsi)) {
+    kprintf("     [ virtio-net ] mmio %#lx: could not be set up (a legacy transport? QEMU: "
+            "-global virtio-mmio.force-legacy=false)\n", static_cast<unsigned long>(base));
+    return;
+  }
+  net::add_nic(std::move(nic));
+}
+
 struct Register {
-  Register() { register_pci_driver(Pci_driver{"virtionet", match, probe}); }
+  Register()
+  {
+    register_pci_driver(Pci_driver{"virtionet", match, probe});
+    register_mmio_driver(Mmio_driver{"virtionet", 1, probe_mmio});
+  }
 } registration;
 
 }  // namespace

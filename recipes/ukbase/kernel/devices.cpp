@@ -11,6 +11,7 @@
 #include "kernel/netstack.hpp"
 #include "kernel/service.h"
 #include "kernel/vfs.hpp"
+#include "kernel/virtio.hpp"
 
 namespace ukbase {
 
@@ -46,6 +47,33 @@ void register_pci_driver(const Pci_driver& driver)
   pci_drivers().push_back(driver);
 }
 
+namespace {
+
+std::vector<Mmio_driver>& mmio_drivers()
+{
+  static std::vector<Mmio_driver> drivers;
+  return drivers;
+}
+
+void probe_mmio(uintptr_t base, unsigned gsi, uint32_t type)
+{
+  for (const auto& drv : mmio_drivers())
+    if (drv.type == type) {
+      drv.probe(base, gsi);
+      return;
+    }
+  kprintf("     [ virtio-mmio ] %#lx: device type %u, no driver (add \"%s\" to [platform] drivers)\n",
+          static_cast<unsigned long>(base), static_cast<unsigned>(type),
+          type == 1 ? "virtionet" : type == 2 ? "virtioblk" : "?");
+}
+
+}  // namespace
+
+void register_mmio_driver(const Mmio_driver& driver)
+{
+  mmio_drivers().push_back(driver);
+}
+
 void pci_location(const pci_device& dev, char (&out)[8])
 {
   std::snprintf(out, sizeof out, "%02x:%02x.%x", dev.bus, dev.dev, dev.fn);
@@ -70,6 +98,7 @@ void devices_init()
               at, dev.vendor, dev.device, want);
     }
   }
+  virtio::for_each_mmio_device(probe_mmio);
   register_memdisk();
   mount_filesystems();
   if (net_start)

@@ -196,6 +196,22 @@ static void parse_fadt(const struct sdt_header* fadt)
     parse_s5(dsdt);
 }
 
+/* The MADT's interrupt controller structures after its 44-byte header:
+ * type 1 is an I/O APIC (id, reserved, address, GSI base). */
+static void parse_madt(const struct sdt_header* madt)
+{
+  const uint8_t* p = (const uint8_t*)madt + 44;
+  const uint8_t* end = (const uint8_t*)madt + madt->length;
+  while (p + 2 <= end && p[1] >= 2 && p + p[1] <= end) {
+    if (p[0] == 1 && p[1] >= 12 && acpi_info.ioapic_count < 4) {
+      unsigned i = acpi_info.ioapic_count++;
+      acpi_info.ioapic_addr[i] = *(const uint32_t*)(p + 4);
+      acpi_info.ioapic_gsi_base[i] = *(const uint32_t*)(p + 8);
+    }
+    p += p[1];
+  }
+}
+
 void acpi_init(void)
 {
   const struct rsdp* rsdp = rsdp_find();
@@ -227,6 +243,7 @@ void acpi_init(void)
       acpi_info.found = 1;
     } else if (sig_is(t->signature, "APIC")) {
       acpi_info.lapic_addr = rd32(t, 36);
+      parse_madt(t);
     }
   }
 }

@@ -5,6 +5,7 @@
  */
 #include <stdint.h>
 
+#include "x86/acpi.h"
 #include "x86/apic.h"
 #include "x86/cpu.h"
 #include "x86/interrupts.h"
@@ -97,4 +98,46 @@ void lapic_timer_oneshot(uint64_t ns)
     ticks = 0xFFFFFFFFu;        /* the caller re-arms when it wakes early */
   lapic_write(LAPIC_LVT_TIMER, IRQ_VECTOR_BASE + IRQ_LAPIC_TIMER);   /* one-shot */
   lapic_write(LAPIC_TIMER_INIT, (uint32_t)ticks);
+}
+
+/* ---- I/O APICs (from the MADT) -------------------------------------------- */
+
+#define IOAPIC_REGSEL 0x00
+#define IOAPIC_WINDOW 0x10
+#define IOAPIC_VERSION 0x01
+#define IOAPIC_REDIRECT(pin) (0x10 + 2 * (pin))
+
+static uint32_t ioapic_read(uintptr_t base, uint32_t reg)
+{
+  mmio_write32(base + IOAPIC_REGSEL, reg);
+  return mmio_read32(base + IOAPIC_WINDOW);
+}
+
+static void ioapic_write(uintptr_t base, uint32_t reg, uint32_t v)
+{
+  mmio_write32(base + IOAPIC_REGSEL, reg);
+  mmio_write32(base + IOAPIC_WINDOW, v);
+}
+
+unsigned arch_ioapic_count(void) { return acpi_info.ioapic_count; }
+
+/* Edge-triggered, active high, fixed delivery to this CPU: a level line
+ * (virtio-mmio's) raises one interrupt per rise, which the driver allows
+ * again by acknowledging the device before it looks at its work. */
+int arch_route_gsi(unsigned gsi, unsigned irq)
+{
+  if (irq >= IRQ_COUNT)
+    return -1;
+  for (unsigned i = 0; i < acpi_info.ioapic_count; i++) {
+    uintptr_t base = acpi_info.ioapic_addr[i];
+    unsigned first = acpi_info.ioapic_gsi_base[i];
+    unsigned pins = ((ioapic_read(base, IOAPIC_VERSION) >> 16) & 0xFF) + 1;
+    if (gsi < first || gsi >= first + pins)
+      continue;
+    unsigned pin = gsi - first;
+    ioapic_write(base, IOAPIC_REDIRECT(pin) + 1, lapic_id() << 24);
+    ioapic_write(base, IOAPIC_REDIRECT(pin), IRQ_VECTOR_BASE + irq);
+    return 0;
+  }
+  return -1;
 }

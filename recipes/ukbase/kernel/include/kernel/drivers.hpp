@@ -9,6 +9,8 @@
 // the network interfaces up.
 #pragma once
 
+#include <cstdint>
+
 #include "kernel/pci.h"
 
 namespace ukbase {
@@ -20,6 +22,17 @@ struct Pci_driver {
 };
 
 void register_pci_driver(const Pci_driver& driver);
+
+/// A driver of virtio-mmio devices (microvm): `type` is the virtio device
+/// type (1: network, 2: block); probe() gets the transport's address and
+/// its interrupt line (a global system interrupt).
+struct Mmio_driver {
+  const char* name;
+  uint32_t type;
+  void (*probe)(uintptr_t base, unsigned gsi);
+};
+
+void register_mmio_driver(const Mmio_driver& driver);
 
 /// Probe drivers, register the memdisk, mount, configure networking.
 void devices_init();

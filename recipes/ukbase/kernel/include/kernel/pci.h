@@ -64,5 +64,9 @@ int pci_msix_route(struct pci_device* d, unsigned entry, unsigned irq);
 /* A free device IRQ number for MSI/MSI-X (Events::subscribe's numbering:
  * vector 32 + irq); -1 when none is left. */
 int arch_irq_alloc(void);
+/* Deliver global system interrupt `gsi` (an I/O APIC input) as IRQ `irq`;
+ * -1 if no I/O APIC has it. How many I/O APICs the machine has. */
+int arch_route_gsi(unsigned gsi, unsigned irq);
+unsigned arch_ioapic_count(void);
 
 KERNEL_END_DECLS

@@ -1,8 +1,10 @@
 // Internal: virtio 1.x over PCI ("modern" interface, through the vendor
-// capabilities) with split virtqueues. QEMU's default virtio-*-pci
-// devices are transitional (ids 0x1000-0x103F) and offer this interface
-// next to the legacy one; modern-only devices (0x1040 + type) have only
-// this one. Used by the virtioblk and virtionet drivers.
+// capabilities) or over MMIO (version 2 registers: QEMU's microvm, with
+// -global virtio-mmio.force-legacy=false) with split virtqueues. QEMU's
+// default virtio-*-pci devices are transitional (ids 0x1000-0x103F) and
+// offer this interface next to the legacy one; modern-only devices
+// (0x1040 + type) have only this one. Used by the virtioblk and virtionet
+// drivers.
 #pragma once
 
 #include <cstdint>
@@ -71,7 +73,15 @@ class Device {
   /// Find the capabilities, enable bus mastering and MSI-X, reset the
   /// device (firmware may have left it running) and acknowledge it.
   bool init(pci_device& pci);
+  /// A virtio-mmio device at `base` (its registers) whose interrupt line
+  /// is global system interrupt `gsi`, reset and acknowledged.
+  bool init_mmio(uintptr_t base, unsigned gsi);
   pci_device* pci() const { return pci_; }
+  /// Where it is: "00:04.0", or "mmio 0xfeb00e00".
+  const char* location() const { return location_; }
+  /// Acknowledge the device's interrupt (virtio-mmio's line stays raised
+  /// until then; nothing to do over PCI's MSI-X).
+  void ack_interrupt();
 
   uint64_t device_features();
   /// Write the driver's features (F_VERSION_1 is added) and check that
@@ -84,7 +94,8 @@ class Device {
   void failed();
   void notify(const Queue& q);
 
-  /// MSI-X entry `entry` raises Events IRQ `irq`. False without MSI-X.
+  /// MSI-X entry `entry` raises Events IRQ `irq` (virtio-mmio: the
+  /// device's one line, whatever the entry). False without either.
   bool route_vector(uint16_t entry, unsigned irq);
   bool has_msix() const { return msix_vectors_ > 0; }
 
@@ -93,13 +104,25 @@ class Device {
 
  private:
   volatile uint8_t* cap_address(uint8_t cap, uint32_t* length);
+  uint8_t status();
+  void set_status(uint8_t s);
+  bool reset_and_acknowledge();
   void write64(unsigned off, uint64_t v);
   pci_device* pci_ = nullptr;
   volatile uint8_t* common_ = nullptr;
   volatile uint8_t* notify_base_ = nullptr;
   uint32_t notify_multiplier_ = 0;
   volatile uint8_t* device_cfg_ = nullptr;
+  volatile uint8_t* mmio_ = nullptr;       // the MMIO transport's registers
+  unsigned gsi_ = 0;                       // ... and its interrupt line
   int msix_vectors_ = 0;
+  char location_[24] = {};
 };
+
+/// The device type (1: network, 2: block) of each virtio-mmio transport
+/// that has a device, found by probing QEMU's microvm transport area when
+/// there is no PCI bus; `visit(base, gsi, type)` for each, in the order of
+/// QEMU's command line.
+void for_each_mmio_device(void (*visit)(uintptr_t base, unsigned gsi, uint32_t type));
 
 }  // namespace ukbase::virtio

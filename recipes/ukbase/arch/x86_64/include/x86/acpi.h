@@ -11,6 +11,9 @@ struct acpi_info {
   uint8_t sleep_ctl_space;    /* GAS address space of the sleep control register */
   uint64_t sleep_ctl_addr;    /* hardware-reduced sleep control register */
   uint32_t lapic_addr;        /* from the MADT, 0 if not found */
+  unsigned ioapic_count;      /* the MADT's I/O APICs (at most 4 kept) */
+  uint32_t ioapic_addr[4];
+  uint32_t ioapic_gsi_base[4];
   uint8_t revision;
   char oem[7];
 };
