@@ -3,13 +3,20 @@
 
     python bench/boot.py [--runs 7]
 
-Builds services/hello and services/disks in a scratch project, and
-services/disks a second time with `boot = "kernel"`, then prints:
+Builds services/hello, services/disks and services/udp_echo in a scratch
+project, and services/disks a second time with `boot = "kernel"` and a
+NIC, then prints:
 
   boot         the median wall time of run.sh, from start to QEMU's exit:
                hello (-kernel, microvm: the floor), disks from -kernel
-               (pc with qboot) and disks from its bootable image (pc with
-               SeaBIOS and ukbase's loader), each with a ratio to the floor
+               (microvm, virtio over MMIO; and the same on pc with qboot,
+               PCI) and disks from its bootable image (pc with SeaBIOS and
+               ukbase's loader), each with a ratio to the floor
+  first line   the median time from start to the service's first line
+               (the kernel's "Running" line): hello on microvm (the floor),
+               udp_echo (a NIC) and disks with a NIC (a NIC and two disks)
+               on microvm and on pc; target: a service with a NIC and a
+               disk within 1.2x of hello on microvm
   images       the size of every bootable image and data disk of disks,
                and the median time of its task (image:disks, disk:disks:data)
                run again after `doit forget`
@@ -41,11 +48,12 @@ def doit(project: Path, *args: str) -> None:
 
 def project(work: Path, name: str, kernel_boot: bool = False) -> Path:
     root = work / name
-    for service in ("hello", "disks"):
+    for service in ("hello", "disks", "udp_echo"):
         shutil.copytree(REPO / "services" / service, root / "services" / service)
     if kernel_boot:
         toml = root / "services/disks/service.toml"
-        toml.write_text(toml.read_text().replace('boot = "disk"', 'boot = "kernel"'))
+        toml.write_text(toml.read_text().replace('boot = "disk"', 'boot = "kernel"')
+                        + '\n[[vm.net]]\nmode = "user"\n')
     (root / "dodo.py").write_text("from ukbuild.dodo import *  # noqa: F401,F403\n")
     doit(root, "-n", "2")
     return root
@@ -59,6 +67,39 @@ def boot_time(run_sh: Path, runs: int) -> float:
         times.append(time.perf_counter() - start)
         if proc.returncode != 0 or b"Powering off" not in proc.stdout:
             raise SystemExit(f"{run_sh} did not boot to exit:\n{proc.stdout.decode()}")
+    return statistics.median(times)
+
+
+def on_pc(build: Path) -> list[str]:
+    """QEMU's command line for the service of ``build`` on pc with qboot
+    (PCI), the machine the launch stage would take without virtio-mmio."""
+    import dataclasses
+    import json
+
+    from ukbuild.stages.qemu import Machine
+
+    machine = Machine.from_json(json.loads((build / "machine.json").read_text()))
+    pc = dataclasses.replace(machine, machine="pc", bus="pci")
+    return [pc.qemu, "-accel", "tcg", *pc.args]
+
+
+def first_line_time(argv: list[str], cwd: Path, runs: int) -> float:
+    """Median time from QEMU's start to the kernel's "Running" line."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL)
+        seen = None
+        for line in proc.stdout:
+            if b"+--> Running [" in line:
+                seen = time.perf_counter() - start
+                break
+        proc.kill()
+        proc.wait()
+        if seen is None:
+            raise SystemExit(f"{' '.join(argv)}: no Running line")
+        times.append(seen)
     return statistics.median(times)
 
 
@@ -81,15 +122,27 @@ def main() -> int:
         from_disk = project(work, "from-disk")
         from_kernel = project(work, "from-kernel", kernel_boot=True)
         floor = boot_time(from_disk / "build/hello/run.sh", args.runs)
+        kernel_disks = from_kernel / "build/disks"
         rows = [("hello, -kernel (microvm)", floor),
-                ("disks, -kernel (pc, qboot)", boot_time(from_kernel / "build/disks/run.sh", args.runs)),
+                ("disks+NIC, -kernel (microvm, MMIO)", boot_time(kernel_disks / "run.sh", args.runs)),
                 ("disks, disk image (pc, SeaBIOS)", boot_time(from_disk / "build/disks/run.sh", args.runs))]
         from ukbuild.stages.machine import kvm_usable
 
         print(f"boot to exit with run.sh, {'KVM' if kvm_usable() else 'TCG'} "
               f"(median of {args.runs})")
         for name, seconds in rows:
-            print(f"  {name:34} {seconds * 1000:7.0f} ms  {seconds / floor:5.2f}x")
+            print(f"  {name:38} {seconds * 1000:7.0f} ms  {seconds / floor:5.2f}x")
+        first = first_line_time([str(from_disk / "build/hello/run.sh")], from_disk, args.runs)
+        lines = [("hello (microvm)", first)]
+        for label, build in (("udp_echo: a NIC", from_disk / "build/udp_echo"),
+                             ("disks+NIC: a NIC, two disks", kernel_disks)):
+            lines.append((f"{label} (microvm)", first_line_time([str(build / "run.sh")], build,
+                                                               args.runs)))
+            lines.append((f"{label} (pc, PCI)", first_line_time(on_pc(build), build, args.runs)))
+        print(f"start to the service's first line (median of {args.runs}; target: a NIC and "
+              "a disk within 1.2x of hello on microvm)")
+        for name, seconds in lines:
+            print(f"  {name:38} {seconds * 1000:7.0f} ms  {seconds / first:5.2f}x")
         build = from_disk / "build/disks"
         print(f"images and disks of disks (task time: median of {max(3, args.runs // 2)} runs)")
         image_s = task_time(from_disk, "image:disks", max(3, args.runs // 2))
