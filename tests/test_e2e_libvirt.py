@@ -3,7 +3,8 @@ undefines the examples' domain.xml (doit deploy:S / undeploy:S), and each
 domain boots the machine run.sh boots, with the same serial lines.
 
 As root (the CI runners), the test runs a private libvirtd for qemu:///system
-on a socket in its own folder, with what FACTS.md says the QEMU driver needs
+on a socket in its own folder (or the machine's own, when one runs: there
+can be only one), with what FACTS.md says the QEMU driver needs
 (the libvirt-qemu user, libvirt's folders, qemu.conf with user root and no
 security driver; a qemu.conf already there is left as it is) and virtlogd
 for the serial logs when none runs; it stops what it started by pid. As
@@ -63,6 +64,10 @@ def libvirt_uri(tmp_path_factory):
         yield "qemu:///session"
         return
     libvirtd, virtlogd = _sbin("libvirtd"), _sbin("virtlogd")
+    if subprocess.run(["virsh", "-c", "qemu:///system", "version"], capture_output=True,
+                      timeout=30).returncode == 0:
+        yield "qemu:///system"         # the machine's own daemon runs: one per machine
+        return
     here = tmp_path_factory.mktemp("libvirt")
     if subprocess.run(["getent", "group", "libvirt-qemu"], capture_output=True).returncode:
         subprocess.run(["groupadd", "-r", "libvirt-qemu"], check=True)
