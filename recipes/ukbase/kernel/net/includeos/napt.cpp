@@ -133,9 +133,20 @@ void NAPT::dnat(IP4::IP_packet& pkt, Conntrack::Entry_ptr e, uint16_t port)
 
 void NAPT::dnat(IP4::IP_packet& pkt, Conntrack::Entry_ptr e)
 {
-  // A reply to a source-NATed flow: to its real source.
-  if (e && Conntrack::get_quadruple(pkt) == e->second && e->second.dst != e->first.src)
-    rewrite(pkt, false, e->first.src);
+  restore(pkt, e, Side::DESTINATION);    // a reply to a source-NATed flow: to its real source
+}
+
+// A reply of a translated flow: its `side` becomes what the flow's first
+// packet had on the other (a reply's destination is the flow's source).
+void NAPT::restore(IP4::IP_packet& pkt, Conntrack::Entry_ptr e, Side side)
+{
+  if (!e || Conntrack::get_quadruple(pkt) != e->second)
+    return;
+  bool src = side == Side::SOURCE;
+  const Socket& now = src ? e->second.src : e->second.dst;
+  const Socket& was = src ? e->first.dst : e->first.src;
+  if (now != was)
+    rewrite(pkt, src, was);
 }
 
 void NAPT::snat(IP4::IP_packet& pkt, Conntrack::Entry_ptr e, ip4::Addr addr)
@@ -157,9 +168,7 @@ void NAPT::snat(IP4::IP_packet& pkt, Conntrack::Entry_ptr e, uint16_t port)
 
 void NAPT::snat(IP4::IP_packet& pkt, Conntrack::Entry_ptr e)
 {
-  // A reply to a destination-NATed flow: from where the client sent it.
-  if (e && Conntrack::get_quadruple(pkt) == e->second && e->second.src != e->first.dst)
-    rewrite(pkt, true, e->first.dst);
-}
+  restore(pkt, e, Side::SOURCE);         // a reply to a destination-NATed flow: from where
+}                                        // the client sent it
 
 }  // namespace net::nat

@@ -66,6 +66,7 @@ class NAPT {
   /// Translate a flow's first-direction packet's `side` to `to` (made
   /// once, on the flow's first packet), or its reply's other side back.
   void translate(IP4::IP_packet& pkt, Conntrack::Entry_ptr entry, Side side, Socket to);
+  void restore(IP4::IP_packet& pkt, Conntrack::Entry_ptr entry, Side side);
   /// A port on `addr` for the replies from `peer` that no flow uses.
   uint16_t free_port(Protocol proto, Socket peer, ip4::Addr addr, uint16_t wanted);
 
