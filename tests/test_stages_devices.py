@@ -365,12 +365,15 @@ def test_virtio_devices_boot_on_microvm_when_the_platform_drives_virtio_mmio(ser
 
 
 @pytest.mark.parametrize("table, message", [
-    ('[machines.microvm]\nbus = "usb"\n', "machines.microvm.bus: expected one of none, pci, "
-     "virtio-mmio, found 'usb'"),
+    ('[machines.microvm]\nbus = "usb"\n', "machines.microvm.bus: expected one of 'none', 'pci', "
+     "'virtio-mmio', found 'usb' (a string)"),
     ('[machines.vexpress]\nbus = "pci"\n', "machines.vexpress: not one of kernel.machines (microvm, pc)"),
-    ('[machines.pc]\nbus = "pci"\nspeed = 3\n', "machines.pc: expected a table with bus"),
+    ('[machines.pc]\nbus = "pci"\nspeed = 3\n', "machines.pc.speed: unknown key (expected one of: bus)"),
+    ('[linkk]\nscript = "x"\n', "linkk: unknown key (expected one of: compile, config, format, image, "
+     "kernel, link, machines, platform, serial, toolchain)"),
+    ('[image]\nmax_payload = "big"\n', "image.max_payload: expected an integer, found 'big' (a string)"),
 ])
-def test_a_bad_machines_table_is_one_line(tmp_path, table, message):
+def test_a_bad_platform_toml_is_one_line(tmp_path, table, message):
     from ukbuild.errors import UkbuildError
 
     shutil.copytree(FAKE, tmp_path / "p")

@@ -174,6 +174,18 @@ def read_descriptor(path: Path) -> dict:
     return data
 
 
+def validate_table(path: Path, data: dict, schema_path: Path) -> None:
+    """Check parsed TOML (such as a platform's platform.toml) against a
+    schema; the first problem as one line naming the file and the key."""
+    import jsonschema
+
+    schema = json.loads(schema_path.read_text())
+    errors = list(jsonschema.validators.validator_for(schema)(schema).iter_errors(data))
+    if errors:
+        key, expected = _schema_message(jsonschema.exceptions.best_match(errors))
+        raise DescriptorError(path, key, expected)
+
+
 def validate_json(path: Path, schema_path: Path) -> None:
     """Check a JSON file (such as ``[build] config``) against a schema its
     platform ships; the first problem as one line naming the file and key."""
