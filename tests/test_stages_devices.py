@@ -369,7 +369,7 @@ def test_virtio_devices_boot_on_microvm_when_the_platform_drives_virtio_mmio(ser
      "'virtio-mmio', found 'usb' (a string)"),
     ('[machines.vexpress]\nbus = "pci"\n', "machines.vexpress: not one of kernel.machines (microvm, pc)"),
     ('[machines.pc]\nbus = "pci"\nspeed = 3\n', "machines.pc.speed: unknown key (expected one of: bus)"),
-    ('[linkk]\nscript = "x"\n', "linkk: unknown key (expected one of: compile, config, format, image, "
+    ('[linkk]\nscript = "x"\n', "linkk: unknown key (expected one of: compile, config, debug, format, image, "
      "kernel, link, machines, platform, serial, toolchain)"),
     ('[image]\nmax_payload = "big"\n', "image.max_payload: expected an integer, found 'big' (a string)"),
 ])
@@ -382,3 +382,16 @@ def test_a_bad_platform_toml_is_one_line(tmp_path, table, message):
     with pytest.raises(UkbuildError) as err:
         load_platform(tmp_path / "p")
     assert str(err.value) == f"{toml}: {message}"
+
+
+def test_the_debug_hint_is_the_platforms(tmp_path):
+    from ukbuild.platform import DEFAULT_DEBUG, expand
+
+    assert load_platform(FAKE).debug_command == DEFAULT_DEBUG and load_platform(FAKE).debug_note == ""
+    shutil.copytree(FAKE, tmp_path / "p")
+    toml = tmp_path / "p" / "platform.toml"
+    toml.write_text(toml.read_text() + '\n[debug]\ngdb = ["lldb", "--", "{elf}", "{port}"]\n'
+                    'note = "an lldb"\n')
+    p = load_platform(tmp_path / "p")
+    assert expand(p.debug_command, {"port": ("7",), "elf": ("k.elf",)}) == ("lldb", "--", "k.elf", "7")
+    assert p.debug_note == "an lldb"

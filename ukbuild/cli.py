@@ -56,16 +56,22 @@ def free_port() -> int:
 
 
 def debug(root: Path, service: Service) -> int:
-    """Boot paused with a gdb stub on a free local port; print how to attach."""
+    """Boot paused with a gdb stub on a free local port; print how to attach
+    (the platform's [debug] command and note)."""
+    import shlex
+
+    from .platform import expand, load_platform
+
     run_sh, rules = _built(root, service)
     port = free_port()
-    elf = display_path(root / "build" / service.name / f"{service.name}.elf.bin")
+    build_dir = root / "build" / service.name
+    elf = display_path(build_dir / f"{service.name}.elf.bin")
+    deps = json.loads((build_dir / "deps.json").read_text())
+    platform = load_platform(Path(deps["platform"]["folder"]))
+    command = expand(platform.debug_command, {"port": (str(port),), "elf": (elf,)})
     print(f"debug:{service.name}: paused before the first instruction; gdb stub on "
-          f"127.0.0.1:{port}. In another terminal:\n"
-          f"  gdb -ex 'set architecture i386:x86-64' -ex 'target remote 127.0.0.1:{port}' "
-          f"-ex 'hbreak main' -ex continue {elf}\n"
-          "(hbreak: the kernel starts in 32-bit mode; a hardware breakpoint holds across "
-          "the switch to long mode)", flush=True)
+          f"127.0.0.1:{port}. In another terminal:\n  {shlex.join(command)}"
+          + (f"\n({platform.debug_note})" if platform.debug_note else ""), flush=True)
     return harness.interactive(run_sh, rules, ["-S", "-gdb", f"tcp:127.0.0.1:{port}"])
 
 

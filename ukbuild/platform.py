@@ -31,6 +31,10 @@ def zig_binary() -> str:
     return str(zig)
 
 
+# Where a platform says nothing: gdb on the stub, with the ELF's symbols.
+DEFAULT_DEBUG = ("gdb", "-ex", "target remote 127.0.0.1:{port}", "{elf}")
+
+
 @dataclass(frozen=True)
 class Platform:
     """What ukbuild reads from a platform package."""
@@ -69,6 +73,9 @@ class Platform:
     config_schema: Path | None = None   # [config] schema: what [build] config must satisfy
     # [machines.M] bus: how the kernel finds devices on machine M
     buses: tuple[tuple[str, str], ...] = ()
+    # [debug]: how to attach gdb to the paused kernel ({port}, {elf}), and a note
+    debug_command: tuple[str, ...] = DEFAULT_DEBUG
+    debug_note: str = ""
 
     def bus(self, machine: str) -> str:
         """"pci", "virtio-mmio" or "none": the devices the kernel drives on ``machine``."""
@@ -200,6 +207,8 @@ def load_platform(prefix: Path) -> Platform:
         kernel_command=command(kern, "command"),
         machines=(machines := _words(kern, "machines", where, ["pc"])),
         buses=_buses(data, machines, where),
+        debug_command=_words(data.get("debug", {}), "gdb", where, DEFAULT_DEBUG),
+        debug_note=data.get("debug", {}).get("note", ""),
         serial=dict(data.get("serial", {})),
         arch=plat.get("arch", "x86_64"),
         loader=prefix / image["loader"] if image.get("loader") else None,
