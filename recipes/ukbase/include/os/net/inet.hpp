@@ -14,6 +14,10 @@
 // registered after the interface was configured waits for the next one,
 // as on IncludeOS.
 //
+// ip_obj() is the stack's IPv4 layer as IncludeOS has it: packet filter
+// chains, forwarding between stacks and ship() (net/ip4/ip4.hpp, with
+// net/router.hpp, net/conntrack.hpp and net/nat/napt.hpp).
+//
 // IPv6: addresses are kept (add_addr, network_config6, addr6_config())
 // and answered for on the link: neighbour discovery, pings, UDP (bind6)
 // and TCP (connect to an IPv6 socket; listen(port) also on the stack's
