@@ -16,6 +16,7 @@ import subprocess
 from pathlib import Path
 
 from .errors import UkbuildError, display_path
+from .stages.machine import DOMAIN_SERIAL_LOG
 
 DEFAULT_URI = "qemu:///session"
 
@@ -77,12 +78,12 @@ def deploy(connection: str, name: str, build_dir: Path, persistent=()) -> str:
                            f"(doit build:{name})")
     make_overlays(build_dir, persistent)
     replaced = _remove(connection, name)
-    (build_dir / "domain-serial.log").unlink(missing_ok=True)
+    (build_dir / DOMAIN_SERIAL_LOG).unlink(missing_ok=True)
     virsh(connection, "define", str(domain.resolve()))
     virsh(connection, "start", name)
     return (f"{name}: {'redeployed' if replaced else 'deployed'} to {connection} "
-            f"(serial: virsh -c {connection} console {name}, or {display_path(build_dir)}"
-            "/domain-serial.log)")
+            f"(serial: virsh -c {connection} console {name}, or "
+            f"{display_path(build_dir / DOMAIN_SERIAL_LOG)})")
 
 
 def undeploy(connection: str, name: str) -> str:

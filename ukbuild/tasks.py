@@ -314,7 +314,7 @@ class ServiceTasks:
     # -- launch -----------------------------------------------------------
     def launch(self) -> dict:
         s = self.service
-        from .stages.machine import kvm_usable
+        from .stages.machine import LAUNCH_TARGETS, kvm_usable
 
         config = {"vm": repr(s.vm), "name": s.name, "description": s.description,
                   "formats": list(s.image_formats), "kvm": kvm_usable()}
@@ -333,8 +333,7 @@ class ServiceTasks:
             "actions": [write_launch],
             "file_dep": [str(self.deps_json), str(template_path("run.sh.j2")),
                          str(template_path("domain.xml.j2"))],
-            "targets": [str(self.dir / name)
-                        for name in ("run.sh", "domain.xml", "vm.json", "machine.json")],
+            "targets": [str(self.dir / name) for name in LAUNCH_TARGETS],
             "uptodate": [config_changed(config)],
             "clean": True,
         }

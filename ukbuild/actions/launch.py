@@ -16,8 +16,6 @@ from ..render import render
 from ..stages.machine import domain_context, kvm_usable, vmrunner_config, vmrunner_omissions
 from ..stages.qemu import LaunchError, launch
 
-OUTPUTS = ("run.sh", "domain.xml", "vm.json", "machine.json")
-
 
 def write_launch_targets(service: Service, platform: Platform, build_dir: Path,
                          kernel: Path) -> None:

@@ -28,13 +28,14 @@ def kvm_usable(dev: str = "/dev/kvm", cpuinfo: str = "/proc/cpuinfo") -> bool:
 
 QBOOT = "/usr/share/qemu/qboot.rom"   # libvirt wants the firmware's path
 DOMAIN_SERIAL_LOG = "domain-serial.log"  # in the build folder: the domain's serial lines
+# What launch:S writes in the build folder: the three targets and the machine they format.
+LAUNCH_TARGETS = ("run.sh", "domain.xml", "vm.json", "machine.json")
 
 
 def domain_context(machine: Machine, build_dir: Path, kvm: bool,
                    firmware_dir: str = os.path.dirname(QBOOT)) -> dict:
     """What domain.xml.j2 needs; libvirt wants absolute paths."""
     domain_type = {"kvm": "kvm", "tcg": "qemu"}.get(machine.accel, "kvm" if kvm else "qemu")
-    boot = machine.boot_drive
     disks = []
     counters = {"virtio": 0, "ide": 0}
     for drive in machine.drives:
@@ -47,27 +48,18 @@ def domain_context(machine: Machine, build_dir: Path, kvm: bool,
             "target": ("vd" if drive.bus == "virtio" else "hd") + "abcdefghijklmnop"[n],
             "readonly": drive.mode == "readonly", "persistent": drive.mode == "persistent",
         })
-    mmio = machine.bus == "virtio-mmio"
+    # What libvirt 9 cannot say goes to QEMU as run.sh has it: virtio-mmio's
+    # version, user networking's port forwards (netdevs named apart from
+    # libvirt's own).
+    qemu_args = list(machine.global_args)
+    for nic in machine.nics:
+        if nic.mode == "user" and nic.forward:
+            qemu_args += machine.nic_args(nic, f"ukbuild-{nic.id}")
     return {"machine": machine, "domain_type": domain_type,
             "serial_log": str(build_dir / DOMAIN_SERIAL_LOG),
             "kernel": str(build_dir / machine.kernel) if machine.kernel else "",
             "loader": os.path.join(firmware_dir, machine.firmware) if machine.firmware else "",
-            "boot_image": boot, "disks": disks, "mmio": mmio,
-            "qemu_args": (["-global", "virtio-mmio.force-legacy=false"]
-                          if mmio and (machine.drives or machine.nics) else [])
-            + _forwarding_nics(machine)}
-
-
-def _forwarding_nics(machine: Machine) -> list[str]:
-    """QEMU's own arguments for the user-networking NICs with port forwards."""
-    args = []
-    for nic in machine.nics:
-        if nic.mode == "user" and nic.forward:
-            args += ["-netdev", f"user,id=ukbuild-{nic.id}"
-                     + "".join(f",hostfwd={f.qemu()}" for f in nic.forward),
-                     "-device", f"{'virtio-net-device' if machine.bus == 'virtio-mmio' else 'virtio-net-pci'}"
-                                f",netdev=ukbuild-{nic.id},mac={nic.mac}"]
-    return args
+            "disks": disks, "mmio": machine.bus == "virtio-mmio", "qemu_args": qemu_args}
 
 
 VMRUNNER_FORMATS = ("raw", "qcow2", "vdi")  # the drive formats vmrunner's schema allows

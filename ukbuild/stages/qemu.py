@@ -1,7 +1,7 @@
 """Launch stage: the machine that boots a service, and its QEMU command line.
 
 ``launch()`` describes the machine once (``Machine``: type, firmware,
-accelerator policy, the kernel or boot disk, drives, NICs, the console);
+accelerator policy, the kernel or boot disk, drives, NICs);
 ``run.sh`` (``Machine.args``), ``domain.xml`` and ``vm.json``
 (``stages.machine``) only format that description, so they cannot boot
 different machines.
@@ -96,7 +96,6 @@ class Machine:
     drives: tuple[Drive, ...] = ()
     boot_images: tuple[tuple[str, str], ...] = ()  # the boot disk in each format built
     nics: tuple[Nic, ...] = ()
-    console: str = "serial0"   # the service's lines: the first serial port
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
@@ -159,11 +158,8 @@ class Machine:
                  "-nodefaults", "-no-user-config", "-display", "none",
                  "-serial", "mon:stdio", "-no-reboot",
                  "-sandbox", ",".join(("on", *self.sandbox))]
-        mmio = self.bus == "virtio-mmio"
-        if mmio and (self.drives or self.nics):
-            args += ["-global", "virtio-mmio.force-legacy=false"]   # virtio 1.x, not 0.9
-        blk, net = ("virtio-blk-device", "virtio-net-device") if mmio else \
-            ("virtio-blk-pci", "virtio-net-pci")
+        args += self.global_args
+        blk = "virtio-blk-device" if self.bus == "virtio-mmio" else "virtio-blk-pci"
         if self.kernel:
             args += ["-kernel", self.kernel]
             if self.cmdline:
@@ -184,14 +180,27 @@ class Machine:
             else:
                 args += ["-device", f"{blk},drive={d.id},serial={d.serial}"]
         for n in self.nics:
-            if n.mode == "user":
-                backend = f"user,id={n.id}" + "".join(f",hostfwd={f.qemu()}" for f in n.forward)
-            elif n.mode == "tap":
-                backend = f"tap,id={n.id},ifname={n.tap},script=no,downscript=no"
-            else:
-                backend = f"bridge,id={n.id},br={n.bridge}"
-            args += ["-netdev", backend, "-device", f"{net},netdev={n.id},mac={n.mac}"]
+            args += self.nic_args(n)
         return tuple(args)
+
+    @property
+    def global_args(self) -> list[str]:
+        """Device defaults the machine needs: virtio 1.x, not 0.9, over MMIO."""
+        if self.bus == "virtio-mmio" and (self.drives or self.nics):
+            return ["-global", "virtio-mmio.force-legacy=false"]
+        return []
+
+    def nic_args(self, n: Nic, netdev: str = "") -> list[str]:
+        """-netdev and -device of a NIC (its netdev named ``netdev``, else its id)."""
+        netdev = netdev or n.id
+        if n.mode == "user":
+            backend = f"user,id={netdev}" + "".join(f",hostfwd={f.qemu()}" for f in n.forward)
+        elif n.mode == "tap":
+            backend = f"tap,id={netdev},ifname={n.tap},script=no,downscript=no"
+        else:
+            backend = f"bridge,id={netdev},br={n.bridge}"
+        device = "virtio-net-device" if self.bus == "virtio-mmio" else "virtio-net-pci"
+        return ["-netdev", backend, "-device", f"{device},netdev={netdev},mac={n.mac}"]
 
 
 def needs(service: Service) -> tuple[str, ...]:
