@@ -27,15 +27,16 @@ from .errors import UkbuildError, display_path
 from .model import Service
 
 
-def _serial_rules(build_dir: Path) -> dict:
+def _platform_of(build_dir: Path):
+    """The platform a built service was resolved against (its deps.json)."""
     from .platform import load_platform
 
     deps = json.loads((build_dir / "deps.json").read_text())
-    return load_platform(Path(deps["platform"]["folder"])).serial
+    return load_platform(Path(deps["platform"]["folder"]))
 
 
-def _built(root: Path, service: Service) -> tuple[Path, dict]:
-    """The service's run.sh and serial rules, once it is ready to boot."""
+def _built(root: Path, service: Service):
+    """The service's run.sh and platform, once it is ready to boot."""
     from .preflight import check_forwards
 
     build_dir = root / "build" / service.name
@@ -44,7 +45,7 @@ def _built(root: Path, service: Service) -> tuple[Path, dict]:
         raise UkbuildError(f"{display_path(run_sh)} is missing: build the service first "
                            f"(doit build:{service.name})")
     check_forwards(service)
-    return run_sh, _serial_rules(build_dir)
+    return run_sh, _platform_of(build_dir)
 
 
 def free_port() -> int:
@@ -60,19 +61,16 @@ def debug(root: Path, service: Service) -> int:
     (the platform's [debug] command and note)."""
     import shlex
 
-    from .platform import expand, load_platform
+    from .platform import expand
 
-    run_sh, rules = _built(root, service)
+    run_sh, platform = _built(root, service)
     port = free_port()
-    build_dir = root / "build" / service.name
-    elf = display_path(build_dir / f"{service.name}.elf.bin")
-    deps = json.loads((build_dir / "deps.json").read_text())
-    platform = load_platform(Path(deps["platform"]["folder"]))
+    elf = display_path(root / "build" / service.name / f"{service.name}.elf.bin")
     command = expand(platform.debug_command, {"port": (str(port),), "elf": (elf,)})
     print(f"debug:{service.name}: paused before the first instruction; gdb stub on "
           f"127.0.0.1:{port}. In another terminal:\n  {shlex.join(command)}"
           + (f"\n({platform.debug_note})" if platform.debug_note else ""), flush=True)
-    return harness.interactive(run_sh, rules, ["-S", "-gdb", f"tcp:127.0.0.1:{port}"])
+    return harness.interactive(run_sh, platform.serial, ["-S", "-gdb", f"tcp:127.0.0.1:{port}"])
 
 
 def deploy(root: Path, service: Service, up: bool) -> int:
@@ -101,7 +99,7 @@ def deploy(root: Path, service: Service, up: bool) -> int:
 def run_test(root: Path, service: Service, echo=None) -> tuple[int, str]:
     """Boot ``service`` headless and check it: (vmrunner status, reason)."""
     try:
-        run_sh, rules = _built(root, service)
+        run_sh, platform = _built(root, service)
     except UkbuildError as err:
         return harness.BOOT_FAILED, str(err)
     if service.test.network and not netns.inside():
@@ -115,7 +113,7 @@ def run_test(root: Path, service: Service, echo=None) -> tuple[int, str]:
     forwards = {fwd.guest_port: f"{display_path(service.descriptor)}: vm.net[{i}].forward[{j}]"
                 for i, net in enumerate(service.vm.nets)
                 for j, fwd in enumerate(net.forward) if fwd.proto == "tcp"}
-    outcome = harness.test(run_sh, rules, service.test, echo=echo, client=client,
+    outcome = harness.test(run_sh, platform.serial, service.test, echo=echo, client=client,
                            forwards=forwards)
     return outcome.status, outcome.message
 
@@ -281,8 +279,8 @@ def main(argv=None) -> int:
     try:
         if args.command == "debug":
             return debug(root, service)
-        run_sh, rules = _built(root, service)
+        run_sh, platform = _built(root, service)
     except UkbuildError as err:
         print(err, file=sys.stderr)
         return harness.BOOT_FAILED
-    return harness.interactive(run_sh, rules)
+    return harness.interactive(run_sh, platform.serial)
