@@ -168,13 +168,8 @@ void Interface::ip_receive(uint8_t* f, size_t len)
     return;
   }
   uint32_t src = get32(ip + 12), dst = get32(ip + 16);
-  if (hooks4 && address) {                     // the service's chains decide
-    if (on_link(src) && src != address)
-      arp_learn(src, f + 6);
-    hooks4->received(*this, ip, total);
-    return;
-  }
-  if (!accepts(dst)) {
+  bool hooked = hooks4 && address;             // the service's chains decide what is ours
+  if (!hooked && !accepts(dst)) {
     rx_dropped++;
     return;
   }
@@ -182,7 +177,10 @@ void Interface::ip_receive(uint8_t* f, size_t len)
   // ARP round trip.
   if (address && on_link(src) && src != address)
     arp_learn(src, f + 6);
-  ip_input(ip, total);
+  if (hooked)
+    hooks4->received(*this, ip, total);
+  else
+    ip_input(ip, total);
 }
 
 void Interface::ip_input(const uint8_t* ip, size_t len)

@@ -81,6 +81,8 @@ class Conntrack {
   /// in(), and an UNCONFIRMED entry becomes NEW: the packet is sent on.
   Entry_ptr confirm(const PacketIP4& pkt);
   Entry_ptr confirm(const Quadruple& q, Protocol proto);
+  /// An UNCONFIRMED entry becomes NEW (nullptr stays nullptr).
+  Entry_ptr confirm(Entry_ptr entry);
   /// The entry with this tuple (either of its two), or nullptr.
   Entry_ptr get(const Quadruple& q, Protocol proto) const;
   Entry_ptr get(const PacketIP4& pkt) const;

@@ -70,9 +70,8 @@ Conntrack::Entry_ptr Conntrack::in(const PacketIP4& pkt)
   return track(get_quadruple(pkt), pkt.ip_protocol(), &pkt);
 }
 
-Conntrack::Entry_ptr Conntrack::confirm(const PacketIP4& pkt)
+Conntrack::Entry_ptr Conntrack::confirm(Entry_ptr e)
 {
-  Entry_ptr e = in(pkt);
   if (e && e->state == State::UNCONFIRMED) {
     e->state = State::NEW;
     touch(*e, e->first, nullptr);
@@ -80,14 +79,11 @@ Conntrack::Entry_ptr Conntrack::confirm(const PacketIP4& pkt)
   return e;
 }
 
+Conntrack::Entry_ptr Conntrack::confirm(const PacketIP4& pkt) { return confirm(in(pkt)); }
+
 Conntrack::Entry_ptr Conntrack::confirm(const Quadruple& q, Protocol proto)
 {
-  Entry_ptr e = get(q, proto);
-  if (e && e->state == State::UNCONFIRMED) {
-    e->state = State::NEW;
-    touch(*e, e->first, nullptr);
-  }
-  return e;
+  return confirm(get(q, proto));
 }
 
 Conntrack::Entry_ptr Conntrack::get(const Quadruple& q, Protocol proto) const

@@ -14,6 +14,26 @@ namespace knet = ukbase::net;
 
 namespace net {
 
+namespace {
+
+knet::Interface* kernel_iface(const Inet& stack) { return knet::interface(stack.index()); }
+
+/// The bytes of a packet the kernel takes: its header's total length, at most what it holds.
+size_t wire_length(const PacketIP4& pkt)
+{
+  return std::min<size_t>(pkt.ip_total_length(), static_cast<size_t>(pkt.size()));
+}
+
+/// Run `chain`: the packet it passes, or nullptr when it dropped it.
+IP4::IP_packet_ptr run(Filter_chain<IP4>& chain, IP4::IP_packet_ptr pkt, Inet& stack,
+                       Conntrack::Entry_ptr entry)
+{
+  auto res = chain(std::move(pkt), stack, entry);
+  return res == Filter_verdict_type::DROP ? nullptr : res.release();
+}
+
+}  // namespace
+
 struct IP4::Impl final : knet::Ip4_hooks {
   explicit Impl(IP4& ip) : ip4(ip) {}
 
@@ -47,7 +67,7 @@ void IP4::hook()
 {
   if (impl_->hooked)
     return;
-  impl_->hooked = knet::interface(stack_.index());
+  impl_->hooked = kernel_iface(stack_);
   if (impl_->hooked)
     impl_->hooked->hooks4 = impl_.get();
 }
@@ -102,23 +122,19 @@ void IP4::receive(IP_packet_ptr pkt, bool)
   packets_rx_++;
   auto& ct = stack_.conntrack();
   Conntrack::Entry_ptr entry = ct ? ct->in(*pkt) : nullptr;
-  auto res = impl_->prerouting(std::move(pkt), stack_, entry);
-  if (res == Filter_verdict_type::DROP) {
+  if (!(pkt = run(impl_->prerouting, std::move(pkt), stack_, entry))) {
     packets_dropped_++;
     return;
   }
-  pkt = res.release();
   if (is_for_me(pkt->ip_dst())) {
     if (ct)
-      entry = ct->confirm(*pkt);
-    res = impl_->input(std::move(pkt), stack_, entry);
-    if (res == Filter_verdict_type::DROP) {
+      ct->confirm(entry);        // the flow's entry, whatever prerouting made of the packet
+    if (!(pkt = run(impl_->input, std::move(pkt), stack_, entry))) {
       packets_dropped_++;
       return;
     }
-    pkt = res.release();
-    if (auto* iface = knet::interface(stack_.index()))
-      iface->ip_input(pkt->layer_begin(), std::min<size_t>(pkt->ip_total_length(), pkt->size()));
+    if (auto* iface = kernel_iface(stack_))
+      iface->ip_input(pkt->layer_begin(), wire_length(*pkt));
     return;
   }
   if (impl_->forward) {
@@ -132,12 +148,10 @@ bool IP4::output(IP_packet_ptr pkt)
 {
   auto& ct = stack_.conntrack();
   Conntrack::Entry_ptr entry = ct ? ct->in(*pkt) : nullptr;
-  auto res = impl_->output(std::move(pkt), stack_, entry);
-  if (res == Filter_verdict_type::DROP) {
+  if (!(pkt = run(impl_->output, std::move(pkt), stack_, entry))) {
     packets_dropped_++;
     return false;
   }
-  pkt = res.release();
   if (impl_->forward)
     impl_->forward(std::move(pkt), stack_, entry);   // a router's stack routes its own packets
   else
@@ -160,16 +174,13 @@ void IP4::ship(IP_packet_ptr pkt, addr next_hop, Conntrack::Entry_ptr entry)
     return;
   }
   if (auto& ct = stack_.conntrack())
-    entry = entry ? ct->confirm(entry->first, entry->proto) : ct->confirm(*pkt);
-  auto res = impl_->postrouting(std::move(pkt), stack_, entry);
-  if (res == Filter_verdict_type::DROP) {
+    entry = entry ? ct->confirm(entry) : ct->confirm(*pkt);
+  if (!(pkt = run(impl_->postrouting, std::move(pkt), stack_, entry))) {
     packets_dropped_++;
     return;
   }
-  pkt = res.release();
-  auto* iface = knet::interface(stack_.index());
-  size_t len = std::min<size_t>(pkt->ip_total_length(), pkt->size());
-  if (iface && iface->send_packet(pkt->layer_begin(), len, next_hop.whole))
+  auto* iface = kernel_iface(stack_);
+  if (iface && iface->send_packet(pkt->layer_begin(), wire_length(*pkt), next_hop.whole))
     packets_tx_++;
   else
     packets_dropped_++;
@@ -187,7 +198,7 @@ Inet& Inet::stack_at(int N) { return Interfaces::get(N); }
 
 void Inet::set_route_checker(Route_checker checker)
 {
-  auto* iface = knet::interface(index());
+  auto* iface = kernel_iface(*this);
   if (!iface)
     return;
   if (checker)
@@ -200,7 +211,7 @@ namespace {
 
 void icmp_error(Inet& stack, const PacketIP4& pkt, uint8_t type, uint8_t code)
 {
-  if (auto* iface = knet::interface(stack.index()))
+  if (auto* iface = kernel_iface(stack))
     iface->icmp_error(pkt.layer_begin(), type, code);
 }
 
