@@ -238,16 +238,13 @@ bool Device::init(pci_device& pci)
 
 uint64_t Device::device_features()
 {
-  if (mmio_) {
-    wr<uint32_t>(mmio_, MMIO_DEVICE_FEATURES_SEL, 0);
-    uint64_t lo = rd<uint32_t>(mmio_, MMIO_DEVICE_FEATURES);
-    wr<uint32_t>(mmio_, MMIO_DEVICE_FEATURES_SEL, 1);
-    return lo | uint64_t(rd<uint32_t>(mmio_, MMIO_DEVICE_FEATURES)) << 32;
-  }
-  wr<uint32_t>(common_, DEVICE_FEATURE_SELECT, 0);
-  uint64_t lo = rd<uint32_t>(common_, DEVICE_FEATURE);
-  wr<uint32_t>(common_, DEVICE_FEATURE_SELECT, 1);
-  uint64_t hi = rd<uint32_t>(common_, DEVICE_FEATURE);
+  volatile uint8_t* regs = mmio_ ? mmio_ : common_;
+  unsigned sel = mmio_ ? MMIO_DEVICE_FEATURES_SEL : DEVICE_FEATURE_SELECT;
+  unsigned val = mmio_ ? MMIO_DEVICE_FEATURES : DEVICE_FEATURE;
+  wr<uint32_t>(regs, sel, 0);
+  uint64_t lo = rd<uint32_t>(regs, val);
+  wr<uint32_t>(regs, sel, 1);
+  uint64_t hi = rd<uint32_t>(regs, val);
   return lo | (hi << 32);
 }
 
