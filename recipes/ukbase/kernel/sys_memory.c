@@ -30,9 +30,17 @@ static long protect(uintptr_t p, size_t n, int prot)
   return arch_protect(p, n * KPAGE_SIZE, prot & (PROT_READ | PROT_WRITE | PROT_EXEC));
 }
 
+/* Pages back to the heap, readable and writable again (those of the heap:
+ * it is one range, so they are one run of [p, p + n)). */
 static void give_back(uintptr_t p, size_t n)
 {
-  arch_protect(p, n * KPAGE_SIZE, PROT_DEFAULT);
+  size_t first = 0, count = 0;
+  while (first < n && !pages_in_heap(p + first * KPAGE_SIZE, 1))
+    first++;
+  while (first + count < n && pages_in_heap(p + (first + count) * KPAGE_SIZE, 1))
+    count++;
+  if (count)
+    arch_protect(p + first * KPAGE_SIZE, count * KPAGE_SIZE, PROT_DEFAULT);
   pages_free(p, n);
 }
 
@@ -73,8 +81,7 @@ long sys_munmap(uint64_t addr, uint64_t len)
 {
   if ((addr & KPAGE_MASK) || len == 0)
     return -EINVAL;
-  if (pages_in_heap(addr, to_pages(len)))
-    give_back(addr, to_pages(len));     /* partial unmaps are fine */
+  give_back(addr, to_pages(len));       /* partial unmaps are fine */
   return 0;
 }
 
