@@ -7,8 +7,9 @@ on a socket in its own folder (or the machine's own, when one runs: there
 can be only one), with what FACTS.md says the QEMU driver needs
 (the libvirt-qemu user, libvirt's folders, qemu.conf with user root and no
 security driver; a qemu.conf already there is left as it is) and virtlogd
-for the serial logs when none runs; it stops what it started by pid. As
-another user it uses that user's qemu:///session."""
+for the serial logs when none answers on its socket (a socket file left by
+one that died is removed first); it stops what it started by pid. As another
+user it uses that user's qemu:///session."""
 
 import os
 import re
@@ -43,6 +44,17 @@ def _start_daemon(argv: list[str], pidfile: Path) -> int:
         assert time.monotonic() < deadline, f"{argv[0]} wrote no pid file"
         time.sleep(0.05)
     return int(pidfile.read_text())
+
+
+def _answers(path: Path) -> bool:
+    """Whether a daemon listens on the unix socket at path (a socket file
+    left behind by one that died refuses connections)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(str(path))
+        except OSError:
+            return False
+    return True
 
 
 def _stop(pid: int) -> None:
@@ -80,7 +92,9 @@ def libvirt_uri(tmp_path_factory):
     if not conf.exists():
         conf.write_text(QEMU_CONF)
     started = []
-    if not Path("/run/libvirt/virtlogd-sock").exists():
+    logsock = Path("/run/libvirt/virtlogd-sock")
+    if not _answers(logsock):
+        logsock.unlink(missing_ok=True)
         started.append(_start_daemon([virtlogd, "-d", "-p", str(here / "virtlogd.pid")],
                                      here / "virtlogd.pid"))
     run = here / "run"
