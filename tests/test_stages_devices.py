@@ -1,5 +1,6 @@
 """Stages for disks, images, networks and launch targets, with no QEMU run."""
 
+import dataclasses
 import json
 import re
 import shutil
@@ -370,7 +371,9 @@ def test_virtio_devices_boot_on_microvm_when_the_platform_drives_virtio_mmio(ser
     ('[machines.vexpress]\nbus = "pci"\n', "machines.vexpress: not one of kernel.machines (microvm, pc)"),
     ('[machines.pc]\nbus = "pci"\nspeed = 3\n', "machines.pc.speed: unknown key (expected one of: bus)"),
     ('[linkk]\nscript = "x"\n', "linkk: unknown key (expected one of: compile, config, debug, format, image, "
-     "kernel, link, machines, platform, serial, toolchain)"),
+     "kernel, link, machines, platform, sections, serial, toolchain)"),
+    ('[sections]\nmemdisk = "diskdata"\n', "sections.memdisk: expected a section name starting with '.', "
+     "found 'diskdata' (a string)"),
     ('[image]\nmax_payload = "big"\n', "image.max_payload: expected an integer, found 'big' (a string)"),
 ])
 def test_a_bad_platform_toml_is_one_line(tmp_path, table, message):
@@ -395,3 +398,25 @@ def test_the_debug_hint_is_the_platforms(tmp_path):
     p = load_platform(tmp_path / "p")
     assert expand(p.debug_command, {"port": ("7",), "elf": ("k.elf",)}) == ("lldb", "--", "k.elf", "7")
     assert p.debug_note == "an lldb"
+
+
+def test_embedded_data_goes_in_the_sections_the_platform_names(tmp_path, project):
+    from ukbuild.actions import image as image_action
+
+    assert (load_platform(FAKE).memdisk_section, load_platform(FAKE).config_section) == (
+        ".diskdata", ".config")                           # IncludeOS's, where a platform is silent
+    shutil.copytree(FAKE, tmp_path / "p")
+    toml = tmp_path / "p" / "platform.toml"
+    toml.write_text(toml.read_text() + '\n[sections]\nmemdisk = ".fsimage"\nconfig = ".settings"\n')
+    platform = dataclasses.replace(load_platform(tmp_path / "p"), objcopy=("objcopy",))
+    service = load_service(write_service(project, "cfg", "[build]\nconfig = 'config.json'\n"
+                                         "memdisk = 'disk.img'\n",
+                                         {"a.cpp": "", "config.json": '{"a": 1}',
+                                          "disk.img": "x" * 512}))
+    image_action.config(service, platform, tmp_path / "config.json", tmp_path / "config.o")
+    image_action.memdisk_image(service, platform, tmp_path / "memdisk.img", tmp_path / "memdisk.o")
+    headers = {name: subprocess.run(["objdump", "-h", str(tmp_path / name)], capture_output=True,
+                                    text=True, check=True).stdout
+               for name in ("config.o", "memdisk.o")}
+    assert " .settings " in headers["config.o"] and " .config " not in headers["config.o"]
+    assert " .fsimage " in headers["memdisk.o"] and " .diskdata " not in headers["memdisk.o"]

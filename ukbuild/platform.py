@@ -71,6 +71,10 @@ class Platform:
     loader_protocol: str = ""
     max_payload: int = 0
     config_schema: Path | None = None   # [config] schema: what [build] config must satisfy
+    # [sections]: the ELF sections the link script expects the memdisk and
+    # [build] config in (IncludeOS's names where a platform says nothing)
+    memdisk_section: str = ".diskdata"
+    config_section: str = ".config"
     # [machines.M] bus: how the kernel finds devices on machine M
     buses: tuple[tuple[str, str], ...] = ()
     # [debug]: how to attach gdb to the paused kernel ({port}, {elf}), and a note
@@ -215,6 +219,8 @@ def load_platform(prefix: Path) -> Platform:
         loader_protocol=image.get("protocol", ""),
         max_payload=int(image.get("max_payload", 0)),
         config_schema=prefix / config["schema"] if config.get("schema") else None,
+        memdisk_section=data.get("sections", {}).get("memdisk", ".diskdata"),
+        config_section=data.get("sections", {}).get("config", ".config"),
     )
 
 

@@ -190,27 +190,29 @@ def _retire_stale_overlay(service: Service, disk: Disk, built: Path) -> None:
 
 def memdisk(service: Service, platform: Platform, image: Path, obj: Path) -> None:
     """The memdisk: a FAT image of ``[build] memdisk`` in the section the
-    platform's link script puts between _DISK_START_ and _DISK_END_."""
+    platform's link script puts between _DISK_START_ and _DISK_END_
+    (``[sections] memdisk``)."""
     fat_image(FatContent.of_folder(service.build.memdisk), None, image,
               stage.volume_id(service.name, "memdisk"), "MEMDISK",
               f"{display_path(service.descriptor)}: build.memdisk", display_path(service.build.memdisk))
-    embed(platform, image, ".diskdata", obj)
+    embed(platform, image, platform.memdisk_section, obj)
 
 
 def memdisk_image(service: Service, platform: Platform, staged: Path, obj: Path) -> None:
     """A memdisk that ``[build] memdisk`` names as an image file: linked in
     as it is (IncludeOS's os_add_memdisk)."""
-    embed_copy(platform, service.build.memdisk, staged, ".diskdata", obj)
+    embed_copy(platform, service.build.memdisk, staged, platform.memdisk_section, obj)
 
 
 def config(service: Service, platform: Platform, staged: Path, obj: Path) -> None:
-    """``[build] config`` in the ``.config`` section (IncludeOS's config.json),
+    """``[build] config`` in the platform's config section (``[sections]
+    config``; IncludeOS's config.json in ``.config``),
     checked first against the schema the platform ships, if it ships one."""
     if platform.config_schema is not None:
         from ..descriptor import validate_json
 
         validate_json(service.build.config, platform.config_schema)
-    embed_copy(platform, service.build.config, staged, ".config", obj)
+    embed_copy(platform, service.build.config, staged, platform.config_section, obj)
 
 
 def embed_copy(platform: Platform, source: Path, staged: Path, section: str, obj: Path) -> None:
