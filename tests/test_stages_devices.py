@@ -403,8 +403,8 @@ def test_the_debug_hint_is_the_platforms(tmp_path):
 def test_embedded_data_goes_in_the_sections_the_platform_names(tmp_path, project):
     from ukbuild.actions import image as image_action
 
-    assert (load_platform(FAKE).memdisk_section, load_platform(FAKE).config_section) == (
-        ".diskdata", ".config")                           # IncludeOS's, where a platform is silent
+    fake = load_platform(FAKE)
+    assert (fake.memdisk_section, fake.config_section) == (".diskdata", ".config")  # IncludeOS's
     shutil.copytree(FAKE, tmp_path / "p")
     toml = tmp_path / "p" / "platform.toml"
     toml.write_text(toml.read_text() + '\n[sections]\nmemdisk = ".fsimage"\nconfig = ".settings"\n')

@@ -35,6 +35,10 @@ def zig_binary() -> str:
 DEFAULT_DEBUG = ("gdb", "-ex", "target remote 127.0.0.1:{port}", "{elf}")
 
 
+# IncludeOS's sections for the memdisk and config.json
+MEMDISK_SECTION, CONFIG_SECTION = ".diskdata", ".config"
+
+
 @dataclass(frozen=True)
 class Platform:
     """What ukbuild reads from a platform package."""
@@ -73,8 +77,8 @@ class Platform:
     config_schema: Path | None = None   # [config] schema: what [build] config must satisfy
     # [sections]: the ELF sections the link script expects the memdisk and
     # [build] config in (IncludeOS's names where a platform says nothing)
-    memdisk_section: str = ".diskdata"
-    config_section: str = ".config"
+    memdisk_section: str = MEMDISK_SECTION
+    config_section: str = CONFIG_SECTION
     # [machines.M] bus: how the kernel finds devices on machine M
     buses: tuple[tuple[str, str], ...] = ()
     # [debug]: how to attach gdb to the paused kernel ({port}, {elf}), and a note
@@ -181,6 +185,7 @@ def load_platform(prefix: Path) -> Platform:
     plat = data.get("platform", {})
     image = data.get("image", {})
     config = data.get("config", {})
+    sections = data.get("sections", {})
     script = link.get("script", "linker.ld")
     service_info = link.get("service_info")
     return Platform(
@@ -219,8 +224,8 @@ def load_platform(prefix: Path) -> Platform:
         loader_protocol=image.get("protocol", ""),
         max_payload=int(image.get("max_payload", 0)),
         config_schema=prefix / config["schema"] if config.get("schema") else None,
-        memdisk_section=data.get("sections", {}).get("memdisk", ".diskdata"),
-        config_section=data.get("sections", {}).get("config", ".config"),
+        memdisk_section=sections.get("memdisk", MEMDISK_SECTION),
+        config_section=sections.get("config", CONFIG_SECTION),
     )
 
 
